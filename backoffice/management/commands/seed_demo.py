@@ -1,0 +1,42 @@
+import random
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from backoffice.models import DemoDataset
+
+# Each app adds its seeder here, in dependency order; a seeder takes (rng, options) and returns a
+# one-line summary of what it created.
+SEEDERS = (
+    "backoffice.demo.seed_staff",
+    "inventory.demo.seed_inventory",
+    "crm.demo.seed_tiers",
+    "crm.demo.seed_customers",
+    "pricing.demo.seed_pricing",
+)
+
+
+class Command(BaseCommand):
+    help = "Create the deterministic demo data set (the same data on every run with the same --seed)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=20261123, help="random seed (default: %(default)s)")
+        parser.add_argument(
+            "--once", action="store_true", help="do nothing if demo data has been loaded into this database"
+        )
+
+    def handle(self, *args, **options):
+        if options["once"] and DemoDataset.objects.exists():
+            self.stdout.write("Demo data already loaded; skipping.")
+            return
+        rng = random.Random(options["seed"])
+        settings = {"seed": options["seed"]}
+        with transaction.atomic():
+            for path in SEEDERS:
+                started = time.monotonic()
+                summary = import_string(path)(rng, options)
+                self.stdout.write(f"  {summary} ({time.monotonic() - started:.1f} s)")
+            DemoDataset.objects.create(options=settings)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))

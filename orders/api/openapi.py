@@ -1,0 +1,362 @@
+"""The OpenAPI 3.1 document of API v1, served at /api/v1/schema.
+
+It is also the validator of request bodies (backoffice.api.schema checks OrderCreate), so what it
+says a client may send is exactly what is accepted. Shipping methods and channels are filled in from
+settings and from pricing's channel list when the document is built.
+"""
+
+from django.conf import settings
+
+from orders.states import HoldReason, OrderStatus, PaymentMethod, PaymentStatus, ShipmentStatus
+from pricing.models import Channel
+
+MONEY = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$", "examples": ["19.90"]}
+UNIT_PRICE = {"type": "string", "pattern": r"^[0-9]+\.[0-9]{2,4}$", "examples": ["4.95", "0.0125"]}
+RATE = {"type": "string", "pattern": r"^[0-9]+\.[0-9]{4}$", "examples": ["0.2000"]}
+# Required text must hold something other than spaces.
+_NOT_BLANK = {"pattern": r"\S", "x-pattern-message": "must not be blank"}
+MAX_LINES = 200
+MAX_COUPONS = 10
+MAX_QUANTITY = 100_000
+
+
+def _text(max_length: int, *, required: bool = False, **more) -> dict:
+    return {"type": "string", "maxLength": max_length, **({"minLength": 1, **_NOT_BLANK} if required else {}), **more}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict) -> dict:
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def _object(properties: dict, *, required=None, closed: bool = True) -> dict:
+    schema = {"type": "object", "properties": properties, "required": list(required or properties)}
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def _error(**extra) -> dict:
+    return _object(
+        {"error": {"type": "string"}, "message": {"type": "string"}, **extra},
+        required=["error", "message"],
+        closed=False,
+    )
+
+
+def _input_schemas() -> dict:
+    return {
+        "OrderCreate": _object(
+            {
+                "channel": {"type": "string", "enum": list(Channel.values)},
+                "external_id": _text(100, required=True, description="The channel's own order id; unique per channel."),
+                "customer": _ref("CustomerInput"),
+                "shipping_address": _ref("Address"),
+                "billing_address": _ref("Address"),
+                "lines": {"type": "array", "minItems": 1, "maxItems": MAX_LINES, "items": _ref("LineInput")},
+                "coupon_codes": {"type": "array", "maxItems": MAX_COUPONS, "items": _text(40, required=True)},
+                "shipping_method": {
+                    "type": "string",
+                    "enum": sorted(settings.SHIPPING_METHODS),
+                    "description": "Priced from the shop's table (setting SHIPPING_METHODS).",
+                },
+                "payment": _ref("PaymentInput"),
+            },
+            required=["channel", "customer", "shipping_address", "lines", "shipping_method", "payment"],
+        ),
+        "CustomerInput": _object(
+            {
+                "name": _text(200, required=True),
+                "email": _text(254, description="An order on account needs the e-mail of a known customer."),
+                "phone": _text(32, description="Read as a number of the shipping country unless it starts with +."),
+            },
+            required=["name"],
+        ),
+        "Address": _object(
+            {
+                "name": _text(200, required=True),
+                "line1": _text(200, required=True),
+                "line2": _text(200),
+                "city": _text(100, required=True),
+                "region": _text(100),
+                "postal_code": _text(20, required=True),
+                "country": _text(2, required=True, description="ISO 3166-1 alpha-2, e.g. GB."),
+            },
+            required=["name", "line1", "city", "postal_code", "country"],
+        ),
+        "LineInput": _object(
+            {"sku": _text(64, required=True), "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY}}
+        ),
+        "PaymentInput": _object(
+            {
+                "method": {"type": "string", "enum": list(PaymentMethod.values)},
+                "reference": _text(
+                    120,
+                    required=True,
+                    description="Prepaid only: the payment's reference once the money has been taken; "
+                    "without one, the order waits on hold for payment.",
+                ),
+            },
+            required=["method"],
+        ),
+    }
+
+
+def _output_schemas() -> dict:
+    address = _object(
+        {name: {"type": "string"} for name in ("name", "line1", "line2", "city", "region", "postal_code", "country")}
+    )
+    return {
+        "Order": _object(
+            {
+                "number": {"type": "string", "examples": ["SO-2026-000042"]},
+                "channel": {"type": "string", "enum": list(Channel.values)},
+                "external_id": {"type": "string"},
+                "status": {"type": "string", "enum": list(OrderStatus.values)},
+                "hold_reason": _nullable({"type": "string", "enum": [*HoldReason.values, None]}),
+                "payment": _object(
+                    {
+                        "method": {"type": "string", "enum": list(PaymentMethod.values)},
+                        "status": {"type": "string", "enum": list(PaymentStatus.values)},
+                    }
+                ),
+                "customer": _object(
+                    {"name": {"type": "string"}, "email": {"type": "string"}, "phone": {"type": "string"}}
+                ),
+                "billing_address": {"type": ["object", "null"], **{k: v for k, v in address.items() if k != "type"}},
+                "currency": {"type": "string", "examples": ["GBP"]},
+                "prices_include_tax": {"type": "boolean"},
+                "lines": {"type": "array", "items": _ref("OrderLine")},
+                "discounts": {"type": "array", "items": _ref("Discount")},
+                "explanations": {"type": "array", "items": {"type": "string"}},
+                "coupon_codes": {"type": "array", "items": {"type": "string"}},
+                "subtotal": MONEY,
+                "discount": MONEY,
+                "shipping": MONEY,
+                "tax": MONEY,
+                "total": {
+                    **MONEY,
+                    "description": "The sum of the line totals and shipping, plus tax when prices exclude it.",
+                },
+                "shipments": {"type": "array", "items": _ref("Shipment")},
+                "placed_at": {"type": ["string", "null"], "format": "date-time"},
+            }
+        ),
+        "OrderLine": _object(
+            {
+                "sku": {"type": "string"},
+                "name": {"type": "string"},
+                "quantity": {"type": "integer"},
+                "backordered_quantity": {"type": "integer"},
+                "unit_price": UNIT_PRICE,
+                "discount": MONEY,
+                "total": {**MONEY, "description": "After the line's discounts and its share of order discounts."},
+                "tax_rate": RATE,
+                "tax": MONEY,
+            }
+        ),
+        "Discount": _object(
+            {
+                "applies_to": {"type": "string", "enum": ["line", "order", "shipping"]},
+                "sku": {"type": ["string", "null"]},
+                "promotion": {"type": "string"},
+                "coupon_code": {"type": ["string", "null"]},
+                "amount": MONEY,
+                "explanation": {"type": "string"},
+            }
+        ),
+        "Shipment": _object(
+            {
+                "warehouse": {"type": "string"},
+                "is_pickup": {"type": "boolean"},
+                "method": {"type": "string"},
+                "address": {"type": ["object", "null"], **{k: v for k, v in address.items() if k != "type"}},
+                "status": {"type": "string", "enum": list(ShipmentStatus.values)},
+                "shipping": MONEY,
+                "lines": {
+                    "type": "array",
+                    "items": _object({"sku": {"type": "string"}, "quantity": {"type": "integer"}}),
+                },
+                "tracking_numbers": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Filled once the shipment has been handed to a carrier.",
+                },
+            }
+        ),
+        "StockPage": _object(
+            {
+                "results": {"type": "array", "items": _ref("StockItem")},
+                "next": {"type": ["string", "null"], "description": "The URL of the next page; null on the last."},
+                "unknown_skus": {"type": "array", "items": {"type": "string"}},
+            }
+        ),
+        "StockItem": _object(
+            {
+                "sku": {"type": "string"},
+                "is_active": {"type": "boolean"},
+                "available": {"type": "integer", "description": "Over all active warehouses."},
+                "updated_at": {"type": "string", "format": "date-time"},
+                "warehouses": {"type": "array", "items": _ref("WarehouseStock")},
+            }
+        ),
+        "WarehouseStock": _object(
+            {
+                "code": {"type": "string"},
+                "on_hand": {"type": "integer"},
+                "reserved": {"type": "integer"},
+                "available": {"type": "integer"},
+            }
+        ),
+        "Error": _error(),
+        "ValidationError": _error(
+            errors={
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": 'Field path -> message, e.g. {"lines[2].quantity": "must be 1 or more"}.',
+            }
+        ),
+        "Conflict": _error(
+            number={"type": "string", "description": "duplicate_order: the order placed before."},
+            shortages={
+                "type": "array",
+                "description": "insufficient_stock: each short SKU.",
+                "items": _object(
+                    {
+                        "sku": {"type": "string"},
+                        "warehouse": {"type": "string"},
+                        "requested": {"type": "integer"},
+                        "available": {"type": "integer"},
+                    }
+                ),
+            },
+        ),
+    }
+
+
+def _response(description: str, schema: str, **headers) -> dict:
+    response = {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+    if headers:
+        response["headers"] = {
+            name: {"schema": {"type": "string"}, "description": text} for name, text in headers.items()
+        }
+    return response
+
+
+_UNAUTHORIZED = _response("No valid token (see the WWW-Authenticate header).", "Error")
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Backoffice API",
+            "version": "1",
+            "description": (
+                "Orders in, order status and stock out, for storefronts and other programs. "
+                "Authenticate with `Authorization: Bearer <token>` (tokens come from "
+                "`python manage.py create_api_token NAME`). Money is a decimal string. "
+                "Errors are JSON: `error` (a code), `message`, and details per error."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": {
+            "/orders": {
+                "post": {
+                    "operationId": "order_create",
+                    "summary": "Place an order",
+                    "description": (
+                        "Priced, allocated to warehouses and reserved in one transaction, as in the staff UI. "
+                        "With an Idempotency-Key, a repeat of the same request gets the first answer again "
+                        "(same status and body, header Idempotent-Replayed: true) and changes nothing; the same "
+                        "key with another request gets 422; a repeat while the first is still running gets 409 "
+                        "idempotency_in_progress with Retry-After. A request refused by validation before any "
+                        "attempt (malformed JSON, wrong fields or types) does not use up its key."
+                    ),
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("OrderCreate")}},
+                    },
+                    "responses": {
+                        "201": _response(
+                            "Placed.",
+                            "Order",
+                            Location="The order's URL.",
+                            **{"Idempotent-Replayed": "true on a replay of the first answer."},
+                        ),
+                        "400": _response("Invalid: `errors` maps field paths to messages.", "ValidationError"),
+                        "401": _UNAUTHORIZED,
+                        "409": _response(
+                            "duplicate_order (`number`), insufficient_stock (`shortages`) or idempotency_in_progress.",
+                            "Conflict",
+                        ),
+                        "411": _response("The body came chunked, without a Content-Length.", "Error"),
+                        "413": _response("The body is too large.", "Error"),
+                        "415": _response("The body is not application/json.", "Error"),
+                        "422": _response("idempotency_key_reused: the key came with another request before.", "Error"),
+                    },
+                }
+            },
+            "/orders/{number}": {
+                "get": {
+                    "operationId": "order_get",
+                    "summary": "An order with its status, payment, lines, shipments and tracking",
+                    "parameters": [{"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": _response("The order.", "Order"),
+                        "401": _UNAUTHORIZED,
+                        "404": _response("No such order.", "Error"),
+                    },
+                }
+            },
+            "/stock": {
+                "get": {
+                    "operationId": "stock_list",
+                    "summary": "Availability per warehouse",
+                    "description": (
+                        "With `sku` (repeatable, up to 100): those SKUs, active or not; unknown ones are listed in "
+                        "`unknown_skus`. Without: every active SKU by SKU, a page at a time (`next` is the next "
+                        "page's URL). With `updated_since`, only SKUs whose product or stock changed after that "
+                        "time, including SKUs deactivated since (`is_active: false`), for incremental sync. Times "
+                        "are those of the changing transaction's start: pass the start of your previous sync less "
+                        "a minute, so that a change committed late is not missed."
+                    ),
+                    "parameters": [
+                        {"name": "sku", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
+                        {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                        {"name": "after", "in": "query", "schema": {"type": "string"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                    ],
+                    "responses": {
+                        "200": _response("A page of stock.", "StockPage"),
+                        "400": _response("Invalid parameters.", "ValidationError"),
+                        "401": _UNAUTHORIZED,
+                    },
+                }
+            },
+            "/schema": {
+                "get": {
+                    "operationId": "schema",
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}},
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "schemas": {**_input_schemas(), **_output_schemas()},
+        },
+    }

@@ -1,0 +1,134 @@
+"""API requests made into the inputs of services and selectors: POST /orders bodies, GET /stock queries.
+
+An order body is checked against the OpenAPI document's schema (types, required and unknown fields,
+lengths, enums), then for what a schema cannot say (real ISO country codes, e-mail addresses, phone
+numbers and UK postcodes, by crm's normalisers as for every customer); then the API adds what the
+storefront does not send: the shipping method's charge and the customer found by e-mail address.
+Stock, SKUs, coupons and the rules of payment are the service's to check; its errors come back with
+field paths too.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils.dateparse import parse_datetime
+
+from backoffice.api.http import invalid
+from backoffice.api.schema import validate
+from crm.exceptions import CrmError
+from crm.normalise import default_region, normalise_country, normalise_email, normalise_phone, normalise_postal_code
+from orders.api.openapi import openapi_document
+from orders.api.selectors import customer_id_for_email
+from orders.services.placement import AddressInput, LineInput, OrderInput, ShipmentInput
+from orders.states import PaymentMethod
+
+STOCK_PAGE_SIZE = 100
+MAX_STOCK_PAGE_SIZE = 500
+MAX_SKUS = 100
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
+# order_place names fields after its own input; its one shipment here is the body's shipping address.
+_SERVICE_PATHS = (("shipments[0].ship_to", "shipping_address"), ("shipments[0]", "shipping_address"))
+
+
+def parse_order(payload) -> OrderInput:
+    """The order_place input for a POST /orders body; raises ApiError 400 naming every bad field."""
+    document = openapi_document()
+    errors = validate(payload, document["components"]["schemas"]["OrderCreate"], document=document)
+    if errors:
+        raise invalid(errors)
+    shipping = _address(payload["shipping_address"], "shipping_address", errors)
+    billing = _address(payload["billing_address"], "billing_address", errors) if "billing_address" in payload else None
+    customer = payload["customer"]
+    email = _normalised(normalise_email, customer.get("email", ""), "customer.email", errors)
+    region = shipping.country if "shipping_address.country" not in errors else default_region()
+    phone = _normalised(normalise_phone, customer.get("phone", ""), "customer.phone", errors, region=region)
+    payment = payload["payment"]
+    reference = payment.get("reference", "").strip()
+    if reference and payment["method"] != PaymentMethod.PREPAID:
+        errors["payment.reference"] = "only a prepaid payment that has been received has a reference"
+    if errors:
+        raise invalid(errors)
+    method = payload["shipping_method"]
+    return OrderInput(
+        channel=payload["channel"],
+        external_id=payload.get("external_id", "").strip(),
+        lines=tuple(LineInput(sku=line["sku"].strip(), quantity=line["quantity"]) for line in payload["lines"]),
+        shipments=(
+            ShipmentInput(ship_to=shipping, shipping_method=method, shipping_price=settings.SHIPPING_METHODS[method]),
+        ),
+        payment_method=payment["method"],
+        paid_reference=reference,
+        # A known customer (active, same e-mail address) gets their tier's prices, their account and
+        # the order in their history; the storefront vouches for the address being the customer's.
+        customer_id=customer_id_for_email(email=email) if email else None,
+        customer_name=" ".join(customer["name"].split()),
+        email=email,
+        phone=phone,
+        billing_address=billing,
+        coupon_codes=tuple(code.strip() for code in payload.get("coupon_codes", ())),
+    )
+
+
+def service_errors(errors: dict[str, str]) -> dict[str, str]:
+    """order_place's error paths in the API body's terms."""
+    return {_api_path(path): message for path, message in errors.items()}
+
+
+def _api_path(path: str) -> str:
+    for service, api in _SERVICE_PATHS:
+        if path == service or path.startswith(f"{service}."):
+            return api + path.removeprefix(service)
+    return "shipping_address" if path == "shipments" else path
+
+
+def _address(raw: dict, path: str, errors: dict[str, str]) -> AddressInput:
+    values = {name: " ".join(raw.get(name, "").split()) for name in ADDRESS_FIELDS}
+    values["country"] = _normalised(normalise_country, values["country"], f"{path}.country", errors)
+    if values["country"]:
+        values["postal_code"] = _normalised(
+            normalise_postal_code, values["postal_code"], f"{path}.postal_code", errors, country=values["country"]
+        )
+    return AddressInput(**values)
+
+
+def _normalised(normalise, value: str, path: str, errors: dict[str, str], **options) -> str:
+    try:
+        return normalise(value, **options)
+    except CrmError as error:
+        errors[path] = str(error)
+        return ""
+
+
+def parse_stock_query(query) -> tuple[list[str], str, int, datetime | None]:
+    """(skus, after, limit, updated_since) from GET /stock's query; raises ApiError 400 naming each bad one."""
+    errors = {name: "unknown parameter" for name in query if name not in ("sku", "after", "limit", "updated_since")}
+    errors |= {name: "give it once" for name in ("after", "limit", "updated_since") if len(query.getlist(name)) > 1}
+    skus = query.getlist("sku")
+    if len(skus) > MAX_SKUS:
+        errors["sku"] = f"at most {MAX_SKUS} at once; page through the list without sku for more"
+    elif any(not sku.strip() or len(sku) > 64 or not sku.isprintable() for sku in skus):
+        errors["sku"] = "each must be 1 to 64 printable characters"
+    elif skus and set(query) & {"after", "limit", "updated_since"}:
+        errors["sku"] = "cannot be combined with after, limit or updated_since"
+    after = query.get("after", "")
+    if len(after) > 64 or not after.isprintable():
+        errors["after"] = "must be a SKU, as in the `next` URL"
+    limit = query.get("limit", str(STOCK_PAGE_SIZE))
+    if not (limit.isascii() and limit.isdigit() and len(limit) <= 3 and 1 <= int(limit) <= MAX_STOCK_PAGE_SIZE):
+        errors["limit"] = f"must be a whole number from 1 to {MAX_STOCK_PAGE_SIZE}"
+    updated_since = _moment(query.get("updated_since"), errors)
+    if errors:
+        raise invalid(errors, "The query has errors; see `errors`.")
+    return [sku.strip() for sku in skus], after, int(limit), updated_since
+
+
+def _moment(text: str | None, errors: dict[str, str]):
+    if text is None:
+        return None
+    try:
+        moment = parse_datetime(text) if text.isprintable() else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        errors["updated_since"] = "must be an ISO 8601 time with its offset, e.g. 2026-05-01T12:00:00Z"
+    return moment

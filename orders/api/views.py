@@ -1,0 +1,99 @@
+"""API v1 endpoints: parse and check the request, call one service or selector, answer in JSON."""
+
+import json
+from functools import partial
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from backoffice.api.http import ApiError, api_view, dumps, invalid, json_response, read_json
+from backoffice.api.idempotency import idempotency_key, idempotent_run, request_fingerprint
+from inventory.exceptions import InsufficientStock
+from orders.api import selectors
+from orders.api.openapi import openapi_document
+from orders.api.parsing import parse_order, parse_stock_query, service_errors
+from orders.api.serialise import order_data, stock_data
+from orders.exceptions import DuplicateOrder, InvalidOrder
+from orders.models import Order
+from orders.services.placement import OrderInput, order_place
+
+
+@api_view(methods=("POST",))
+def order_create(request):
+    key = idempotency_key(request)
+    payload = read_json(request)
+    data = parse_order(payload)
+    answer = idempotent_run(
+        token=request.api_token,
+        key=key,
+        fingerprint=request_fingerprint(method=request.method, path=request.path, payload=payload),
+        perform=partial(_place, data),
+        render=_placed,
+    )
+    response = json_response(answer.status, answer.body)
+    if answer.status == 201:
+        response["Location"] = reverse("api:order-detail", kwargs={"number": _number(answer.body)})
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _place(data: OrderInput) -> Order | ApiError:
+    """Place the order; a refusal is an answer to keep for replays, so it is returned, not raised."""
+    try:
+        return order_place(data=data)
+    except InvalidOrder as error:
+        return invalid(service_errors(error.errors), "The order cannot be placed; see `errors`.")
+    except DuplicateOrder as error:
+        return ApiError(409, "duplicate_order", str(error), number=error.number)
+    except InsufficientStock as error:
+        shortages = [
+            {"sku": s.sku, "warehouse": s.warehouse, "requested": s.requested, "available": s.available}
+            for s in error.shortages
+        ]
+        return ApiError(409, "insufficient_stock", str(error), shortages=shortages)
+
+
+def _placed(result: Order | ApiError) -> tuple[int, str]:
+    if isinstance(result, ApiError):
+        return result.status, dumps(result.as_body())
+    return 201, dumps(order_data(selectors.order_get(number=result.number)))
+
+
+def _number(body: str) -> str:
+    # A replay has only the stored body to say which order it was.
+    return json.loads(body)["number"]
+
+
+@api_view(methods=("GET",))
+def order_detail(request, number):
+    order = selectors.order_get(number=number)
+    if order is None:
+        raise ApiError(404, "not_found", f"There is no order {number}.")
+    return json_response(200, dumps(order_data(order)))
+
+
+@api_view(methods=("GET",))
+def stock(request):
+    skus, after, limit, updated_since = parse_stock_query(request.GET)
+    if skus:
+        page = selectors.stock_for_skus(skus=skus)
+    else:
+        page = selectors.stock_list(after=after, limit=limit, updated_since=updated_since)
+    next_url = None
+    if page.next_after:
+        query = {"after": page.next_after, "limit": limit}
+        if updated_since:
+            query["updated_since"] = updated_since.isoformat()
+        next_url = request.build_absolute_uri(f"{request.path}?{urlencode(query)}")
+    return json_response(200, dumps(stock_data(page, next_url=next_url)))
+
+
+@api_view(methods=("GET",), authenticate=False)
+def schema(request):
+    return json_response(200, dumps(openapi_document()))
+
+
+@api_view(methods=("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"), authenticate=False)
+def not_found(request, path=""):
+    raise ApiError(404, "not_found", f"There is no API endpoint {request.path}; see /api/v1/schema.")
