@@ -147,7 +147,7 @@ def main() -> int:
             ensure_database_exists(os.environ["DATABASE_URL"])
         if not os.environ.get("REDIS_URL"):
             print("No REDIS_URL: Celery uses the filesystem broker in var/celery (one machine only)", flush=True)
-            for folder in ("broker", "processed"):
+            for folder in ("broker", "processed", "control"):
                 (VAR_DIR / "celery" / folder).mkdir(parents=True, exist_ok=True)
         manage("migrate", "--noinput")
         manage("seed_demo", "--once")

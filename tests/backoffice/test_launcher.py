@@ -45,7 +45,7 @@ def scratch_database():
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_launcher_runs_web_worker_and_beat_and_stops_them_on_ctrl_c(scratch_database):
+def test_launcher_runs_web_worker_and_beat_and_stops_them_on_ctrl_c(scratch_database, tmp_path):
     name, database_url = scratch_database
     port = free_port()
     environment = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
@@ -57,20 +57,22 @@ def test_launcher_runs_web_worker_and_beat_and_stops_them_on_ctrl_c(scratch_data
         WEB_CONCURRENCY="1",
         WORKER_CONCURRENCY="1",
     )
+    log = tmp_path / "launcher.log"
     launcher = subprocess.Popen(
         [sys.executable, "-m", "backoffice.launcher"],
         cwd=settings.BASE_DIR,
         env=environment,
-        stdout=subprocess.PIPE,
+        stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        deadline = time.monotonic() + 90
+        # Generous: a first start migrates and loads the demo data set, and CI machines are slower.
+        deadline = time.monotonic() + 240
         status = body = None
         while status != 200:
-            assert launcher.poll() is None, launcher.stdout.read()
-            assert time.monotonic() < deadline, f"not healthy in time: {status} {body}"
+            assert launcher.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, f"not healthy in time: {status} {body}\n{log.read_text()[-6000:]}"
             time.sleep(0.5)
             status, body = get_json(f"http://127.0.0.1:{port}/healthz")
         children = psutil.Process(launcher.pid).children(recursive=True)
@@ -82,7 +84,7 @@ def test_launcher_runs_web_worker_and_beat_and_stops_them_on_ctrl_c(scratch_data
         launcher.send_signal(signal.SIGINT)
         launcher.wait(timeout=30)
 
-        output = launcher.stdout.read()
+        output = log.read_text()
         assert "Backoffice is running at" in output
         assert "clerk" in output and "demo" in output
         assert launcher.returncode == 0
@@ -91,5 +93,7 @@ def test_launcher_runs_web_worker_and_beat_and_stops_them_on_ctrl_c(scratch_data
         assert get_json(f"http://127.0.0.1:{port}/healthz") == (None, None)
     finally:
         if launcher.poll() is None:
-            launcher.kill()
+            # A failed test must not leave a web server and workers behind: take the whole tree down.
+            for process in [*psutil.Process(launcher.pid).children(recursive=True), launcher]:
+                process.kill()
             launcher.wait()
