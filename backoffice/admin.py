@@ -58,8 +58,8 @@ class ApiTokenAdmin(ReadOnlyAdmin):
 
 @admin.register(IdempotencyKey)
 class IdempotencyKeyAdmin(ReadOnlyAdmin):
-    """The first answers of keyed API requests; one without a status is still running, or its process
-    died after the work was done (see backoffice.api.idempotency)."""
+    """The first answers of keyed API requests, replayed to repeats of the same key (see
+    backoffice.api.idempotency); purged after IDEMPOTENCY_KEY_RETENTION_DAYS."""
 
     list_display = ("key", "token", "response_status", "created_at", "completed_at")
     list_filter = ("response_status",)

@@ -28,7 +28,13 @@ app.conf.beat_schedule = {
         "task": "inventory.tasks.low_stock_digest_task",
         "schedule": crontab(hour=6, minute=0),
     },
+    "idempotency-keys-purge": {
+        "task": "backoffice.api.tasks.idempotency_keys_purge_task",
+        "schedule": crontab(hour=3, minute=41),
+    },
 }
+# backoffice.api is a package of the backoffice app, not an app: name its tasks module for discovery.
+app.autodiscover_tasks(["backoffice.api"])
 
 
 class HeartbeatStep(bootsteps.StartStopStep):

@@ -138,8 +138,10 @@ class ApiToken(models.Model):
 class IdempotencyKey(models.Model):
     """The first response to an API request sent with an `Idempotency-Key` header, per token and key.
 
-    A row without a response status is a claim: the first request is still being processed. The unique
-    constraint decides which of two concurrent requests with the same key does the work.
+    The row is written in the same transaction as the work and its answer (backoffice.api.idempotency),
+    so a committed row always holds the answer; the unique constraint makes a concurrent request with
+    the same key wait for the first and then replay it. Rows older than IDEMPOTENCY_KEY_RETENTION_DAYS
+    are purged daily.
     """
 
     token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="idempotency_keys")
@@ -155,6 +157,8 @@ class IdempotencyKey(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["token", "key"], name="idempotency_key_unique_per_token")]
+        # The daily purge deletes by age.
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_created")]
 
     def __str__(self):
-        return f"{self.key} ({self.response_status or 'in progress'})"
+        return f"{self.key} ({self.response_status or 'no answer'})"

@@ -40,7 +40,8 @@ class Section:
 SECTIONS = (
     Section("dashboard", "Dashboard"),
     Section("orders", "Orders", url="orders:order-list"),
-    Section("fulfilment", "Fulfilment", issue=6),
+    # The orders app's pages under /orders/fulfilment/: the queue, pick lists, the pack station.
+    Section("fulfilment", "Fulfilment", url="orders:fulfilment:home", app_namespace="orders:fulfilment"),
     Section("inventory", "Inventory", url="inventory:product-list"),
     Section("purchasing", "Purchasing"),
     Section("customers", "Customers", url="crm:customer-list", app_namespace="crm"),

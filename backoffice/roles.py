@@ -39,6 +39,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "orders.view_*",
         "orders.change_shipment",
         "orders.*_parcel",
+        # Receiving returned goods into stock or quarantine.
+        "orders.change_returnauthorisation",
         "purchasing.view_*",
         "purchasing.change_purchaseorder",
     ),

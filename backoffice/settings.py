@@ -4,6 +4,7 @@ Every setting that differs between machines comes from an environment variable, 
 here (a `.env` file in the project folder is read too; `.env.example` lists every variable).
 """
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -121,9 +122,10 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     # Longer than the longest hard time limit, so a late-acked task is not redelivered while it runs;
-    # a dead worker's unacked tasks are restored within about a minute (interval x throttle).
+    # a dead worker's unacked tasks go back to the queue once they are this old
+    # (CELERY_VISIBILITY_TIMEOUT seconds), found by sweeps every interval x throttle seconds.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 3600,
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
         "unacked_restore_interval": 10,
         "unacked_mutex_expire": 30,
     }
@@ -257,6 +259,41 @@ def _shipping_methods(raw: dict) -> dict:
 
 
 SHIPPING_METHODS = _shipping_methods(env.dict("SHIPPING_METHODS", default={"standard": "4.95", "express": "9.95"}))
+# Days an `Idempotency-Key`'s first answer is kept for replays; older ones are purged daily by beat,
+# after which the same key counts as a new request.
+IDEMPOTENCY_KEY_RETENTION_DAYS = env.int("IDEMPOTENCY_KEY_RETENTION_DAYS", default=7)
+if IDEMPOTENCY_KEY_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("IDEMPOTENCY_KEY_RETENTION_DAYS must be 1 or more")
+
+# --- Documents: invoices, credit notes, packing slips -----------------------------------------------
+# The seller as invoices and credit notes print it. An invoice keeps the details it was issued with, so
+# changing these changes only later invoices. Multi-line values separate their lines with "\n".
+COMPANY_NAME = env.str("COMPANY_NAME", default="Backoffice Demo Ltd")
+COMPANY_ADDRESS = env.str("COMPANY_ADDRESS", multiline=True, default="1 Example Street\nLeeds LS1 1AA\nUnited Kingdom")
+COMPANY_VAT_NUMBER = env.str("COMPANY_VAT_NUMBER", default="")
+# The company's registration (e.g. "Registered in England and Wales no. 01234567").
+COMPANY_REGISTRATION = env.str("COMPANY_REGISTRATION", default="")
+COMPANY_EMAIL = env.str("COMPANY_EMAIL", default="")
+COMPANY_PHONE = env.str("COMPANY_PHONE", default="")
+# Where customers pay invoices: bank, account name, sort code / IBAN, BIC.
+COMPANY_BANK_DETAILS = env.str("COMPANY_BANK_DETAILS", multiline=True, default="")
+# Printed at the foot of every invoice and credit note (legal notes, late-payment terms).
+INVOICE_FOOTER = env.str("INVOICE_FOOTER", multiline=True, default="")
+# Printed on every packing slip: how the customer sends goods back.
+RETURN_INSTRUCTIONS = env.str(
+    "RETURN_INSTRUCTIONS",
+    multiline=True,
+    default="Not what you wanted? Contact us within 30 days of delivery, quoting your order number, and we "
+    "will send you a return number. Pack the items in their original packaging with this slip and write "
+    "the return number on the parcel.",
+)
+
+# --- Fulfilment -------------------------------------------------------------------------------------
+# Days no parcel is handed over or delivered besides weekends (ISO dates, comma-separated): delivery
+# dates of rate quotes skip them (orders.shipping.calendar).
+SHIPPING_HOLIDAYS = frozenset(env.list("SHIPPING_HOLIDAYS", cast=date.fromisoformat, default=[]))
+# More parcels than this in one label request make a background job with a progress bar.
+LABELS_JOB_THRESHOLD = env.int("LABELS_JOB_THRESHOLD", default=10)
 
 # --- E-mail and logging -----------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(
@@ -279,5 +316,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every rendering step at INFO; its warnings (a missing font, bad CSS) still show.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }

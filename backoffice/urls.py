@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -39,7 +38,5 @@ admin.site.site_header = "Backoffice administration"
 admin.site.site_title = "Backoffice admin"
 admin.site.index_title = "Managers' administration"
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded and generated files (imports, labels, documents) hold customers' data: they are never served
+# from MEDIA_URL, even in development, only by views that check who asks (e.g. job-download).

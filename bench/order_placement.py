@@ -1,5 +1,6 @@
-"""Placing orders through the service layer: orders per second with 1 and 2 processes, latency and
-statements per 3-line order (priced, allocated, reserved, evented, numbered).
+"""Placing orders through the service layer: orders per second with 1 and 2 processes, latency, CPU
+time of the placing process and statements per 3-line order (priced, allocated, reserved, evented,
+numbered), with and without the transaction's BEGIN/COMMIT and savepoints.
 
 Builds its own database (backoffice_bench, see bench/_setup.py): 3 warehouses, 300 products with
 plenty of stock, 50 running promotions. Each order is a phone order of 3 lines for one address.
@@ -76,7 +77,8 @@ def order_input(rng: random.Random):
     )
 
 
-def statements_per_order() -> int:
+def statements_per_order() -> tuple[int, int]:
+    """(statements, statements with BEGIN, COMMIT and savepoints) of one order, caches warm."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -86,39 +88,44 @@ def statements_per_order() -> int:
     with CaptureQueriesContext(connection) as queries:
         order_place(data=order_input(random.Random(2)))
     control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
-    return len([q for q in queries.captured_queries if not q["sql"].lstrip().startswith(control)])
+    statements = [q for q in queries.captured_queries if not q["sql"].lstrip().startswith(control)]
+    return len(statements), len(queries.captured_queries)
 
 
 def worker(count: int, seed: int) -> None:
-    """One placing process (started by run() as a separate interpreter): prints its latencies as JSON."""
+    """One placing process (started by run() as a separate interpreter): prints its latencies and its
+    CPU time per order (ms) as JSON."""
     django_setup(fresh=False)
     from orders.services.placement import order_place
 
     rng = random.Random(seed)
     order_place(data=order_input(rng))  # warm up
     latencies = []
+    cpu = time.process_time()
     for _ in range(count):
         started = time.perf_counter()
         order_place(data=order_input(rng))
         latencies.append((time.perf_counter() - started) * 1000)
-    print(json.dumps(latencies))
+    print(json.dumps({"latencies": latencies, "cpu": (time.process_time() - cpu) * 1000 / count}))
 
 
-def run(processes: int, per_process: int) -> tuple[float, list[float]]:
+def run(processes: int, per_process: int) -> tuple[float, list[float], float]:
     command = [sys.executable, __file__, "--worker", "--orders", str(per_process)]
     started = time.perf_counter()
     workers = [
         subprocess.Popen([*command, "--seed", str(seed)], stdout=subprocess.PIPE, text=True)
         for seed in range(100, 100 + processes)
     ]
-    latencies = []
+    latencies, cpu = [], []
     for process in workers:
         output, _ = process.communicate()
         if process.returncode:
             raise SystemExit(f"a placing process failed ({process.returncode})")
-        latencies += json.loads(output.strip().splitlines()[-1])
+        result = json.loads(output.strip().splitlines()[-1])
+        latencies += result["latencies"]
+        cpu.append(result["cpu"])
     elapsed = time.perf_counter() - started
-    return processes * per_process / elapsed, latencies
+    return processes * per_process / elapsed, latencies, statistics.mean(cpu)
 
 
 def main() -> None:
@@ -132,14 +139,18 @@ def main() -> None:
         return
     django_setup(fresh=True)
     build_data()
-    report("statements_per_3_line_order", statements_per_order(), "statements")
+    statements, with_control = statements_per_order()
+    report("statements_per_3_line_order", statements, "statements")
+    report("statements_per_3_line_order_with_begin_commit_savepoints", with_control, "statements")
     for processes in (1, 2):
-        rate, latencies = run(processes, arguments.orders)
+        rate, latencies, cpu = run(processes, arguments.orders)
         latencies.sort()
         # Includes interpreter and Django start-up: a slight underestimate of the steady rate.
         report(f"orders_per_second_{processes}_process", f"{rate:.0f}", "orders/s")
         report(f"place_order_{processes}_process_p50", f"{statistics.median(latencies):.1f}", "ms")
         report(f"place_order_{processes}_process_p95", f"{latencies[int(len(latencies) * 0.95)]:.1f}", "ms")
+        # CPU time of the placing process alone (Python, Django, psycopg), whatever else runs.
+        report(f"place_order_{processes}_process_cpu", f"{cpu:.1f}", "ms/order")
 
 
 if __name__ == "__main__":

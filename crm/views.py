@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -29,6 +30,8 @@ from crm.forms import (
 from crm.models import Address, Customer
 
 VIEW = "crm.view_customer"
+# Who may see the orders card (the orders app's own check for its pages).
+ORDERS_VIEW = ("backoffice.access_orders", "orders.view_order")
 
 
 def crm_permission(*perms):
@@ -68,12 +71,21 @@ def customer_list(request):
 @require_GET
 @crm_permission()
 def customer_detail(request, customer_id):
-    context = {
-        "customer": _customer(customer_id),
-        # TODO(#5): the orders app's view of a customer's orders, once it exists (hx-get by the card).
-        "orders_url": None,
-    }
+    customer = _customer(customer_id)
+    context = {"customer": customer, **_orders_card(request.user, customer)}
     return render(request, "crm/customer_detail.html", context)
+
+
+def _orders_card(user, customer: Customer) -> dict:
+    """Where the page's orders card loads from: the orders app's view of the customer's orders, by URL
+    name (crm reads no orders itself), for those who may see orders."""
+    if not user.has_perms(ORDERS_VIEW):
+        return {}
+    return {
+        "orders_url": reverse("orders:customer-orders", args=[customer.pk]),
+        # Without htmx: the order list, filtered to the customer.
+        "orders_list_url": f"{reverse('orders:order-list')}?customer={customer.pk}",
+    }
 
 
 @crm_permission("crm.add_customer")

@@ -194,6 +194,9 @@ class StockLevel(models.Model):
                 condition=Q(reorder_point__gt=0, available__lt=F("reorder_point")),
                 name="stock_level_low",
             ),
+            # Incremental stock sync (GET /api/v1/stock?updated_since=): the levels changed since a moment,
+            # with their products, from the index alone.
+            models.Index(fields=["updated_at", "product"], name="stock_level_updated"),
         ]
 
     def __str__(self):

@@ -11,6 +11,7 @@ from django.db.models.functions import Upper
 
 from backoffice.money import quantize
 from inventory.models import Bin, BinStock, KitComponent, Product, StockLevel, StockMovement, Warehouse
+from inventory.services import StockLine
 
 PRODUCT_PAGE_SIZE = 50
 MOVEMENT_PAGE_SIZE = 25
@@ -387,3 +388,40 @@ def bin_contents(*, bin_id: int) -> list[BinStock]:
     return list(
         BinStock.objects.filter(bin_id=bin_id, on_hand__gt=0).select_related("product").order_by("product__sku")
     )
+
+
+def return_bins(*, warehouse_id: int) -> dict[int, Bin]:
+    """Bins returned goods may go to in the warehouse: active ones, quarantine bins included."""
+    return {
+        b.pk: b for b in Bin.objects.filter(warehouse_id=warehouse_id, is_active=True).order_by("pick_sequence", "code")
+    }
+
+
+def pick_plan(*, warehouse_id: int, quantities: dict[int, int]) -> list[StockLine]:
+    """Where to take units from: {product id: quantity} (kits as their components) as stock lines with
+    the bins to pick them from, walking bins in pick sequence; units that are on hand but in no bin come
+    last, as lines without a bin. For `inventory.services.stock_ship` and pick lists."""
+    needs: dict[int, int] = defaultdict(int)
+    kits = _components_of(list(Product.objects.filter(pk__in=quantities, is_kit=True).values_list("pk", flat=True)))
+    for product_id, quantity in quantities.items():
+        for component_id, per_kit in kits.get(product_id) or [(product_id, 1)]:
+            needs[component_id] += per_kit * quantity
+    stock = (
+        BinStock.objects.filter(
+            product_id__in=needs,
+            bin__warehouse_id=warehouse_id,
+            bin__is_quarantine=False,
+            bin__is_active=True,
+            on_hand__gt=0,
+        )
+        .order_by("bin__pick_sequence", "bin__code")
+        .values_list("product_id", "bin_id", "on_hand")
+    )
+    lines = []
+    for product_id, bin_id, on_hand in stock:
+        take = min(on_hand, needs[product_id])
+        if take:
+            lines.append(StockLine(product_id, take, bin_id))
+            needs[product_id] -= take
+    lines.extend(StockLine(product_id, left) for product_id, left in sorted(needs.items()) if left)
+    return lines

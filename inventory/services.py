@@ -1,11 +1,13 @@
 """Every change of stock passes through here, and every one through `_post()`.
 
 `_post()` takes a list of postings (product, warehouse, bin, kind, signed quantity), locks the
-StockLevel rows it touches in primary-key order and then the BinStock rows in primary-key order,
-checks the new balances, inserts the movements and updates the balances, all in the caller's
-transaction. One business operation (a multi-line reservation, a transfer, a count) is one `_post()`
-call, so that two operations never take their locks in different orders. The database's check
-constraints (on hand >= 0, reserved <= on hand, ...) stand behind these checks.
+StockLevel rows it touches in primary-key order and, in the same statement, updates each balance that
+stays within the rules; then it locks the BinStock rows in primary-key order and checks them, and if
+anything would break a rule it raises (the service's transaction or savepoint undoes the updates);
+else it inserts the movements and updates the bins, all in the caller's transaction. One business
+operation (a multi-line reservation, a transfer, a count) is one `_post()` call, so that two
+operations never take their locks in different orders. The database's check constraints (on hand >=
+0, reserved <= on hand, ...) stand behind these checks.
 """
 
 import operator
@@ -82,17 +84,26 @@ class _Posted:
 def _post(postings: Sequence[_Posting], context: _Context) -> _Posted:
     if not postings:
         return _Posted([])
-    if context.idempotency_key:
-        replay = _replayed(context.idempotency_key)
-        if replay:
-            return _Posted(replay, replayed=True)
+    if not context.idempotency_key:
+        return _Posted(_apply(postings, context))
+    replay = _replayed(context.idempotency_key)
+    if replay:
+        return _Posted(replay, replayed=True)
+    try:
+        # A savepoint: when a concurrent call with the same idempotency key commits first (the unique
+        # index makes us wait for it), this call is a replay and must leave the balances as they were.
+        with transaction.atomic():
+            return _Posted(_apply(postings, context))
+    except IntegrityError as error:
+        if "idempotency_key" in str(error):
+            return _Posted(_replayed(context.idempotency_key), replayed=True)
+        raise
 
-    pairs = sorted({(p.product_id, p.warehouse_id) for p in postings})
-    bin_pairs = sorted({(p.product_id, p.bin_id) for p in postings if p.bin_id is not None})
+
+def _apply(postings: Sequence[_Posting], context: _Context) -> list[StockMovement]:
+    """Lock, check and change the balances, then record the movements; raises InsufficientStock (the
+    caller's atomic block undoes what was changed) naming everything that would break a rule."""
     _create_missing_rows(postings)
-    levels = _lock_levels(pairs)
-    bins = _lock_bin_stock(bin_pairs) if bin_pairs else {}
-
     level_deltas: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(BALANCES, 0))
     bin_deltas: dict[tuple[int, int], int] = defaultdict(int)
     for posting in postings:
@@ -101,43 +112,41 @@ def _post(postings: Sequence[_Posting], context: _Context) -> _Posted:
             level_deltas[(posting.product_id, posting.warehouse_id)][balance] += posting.quantity
         if posting.bin_id is not None:
             bin_deltas[(posting.product_id, posting.bin_id)] += posting.quantity
-    shortages = _level_shortages(levels, level_deltas, context) + _bin_shortages(bins, bin_deltas, context)
+
+    changed = _update_levels(sorted({(p.product_id, p.warehouse_id) for p in postings}), level_deltas)
+    refused = [pair for pair in level_deltas if pair not in changed]
+    levels = _levels(refused) if refused else {}
+    shortages = _level_shortages(levels, {pair: level_deltas[pair] for pair in refused}, context)
+    bins = _lock_bin_stock(sorted(bin_deltas)) if bin_deltas else {}
+    shortages += _bin_shortages(bins, bin_deltas, context)
     if shortages:
         raise InsufficientStock(shortages)
+    # What is left unchanged can only be a missing row whose balances would not change at all.
+    if any(pair in levels or any(level_deltas[pair].values()) for pair in refused):
+        raise RuntimeError(f"Stock levels {refused} were refused without a shortage; nothing was posted.")
 
     operation = uuid.uuid4()
-    movements = [
-        StockMovement(
-            product_id=p.product_id,
-            warehouse_id=p.warehouse_id,
-            bin_id=p.bin_id,
-            kind=p.kind,
-            quantity=p.quantity,
-            unit_cost=p.unit_cost if p.unit_cost is not None else context.products[p.product_id].cost_price,
-            reason=context.reason,
-            source_type=context.source_type,
-            source_id=context.source_id,
-            operation=operation,
-            idempotency_key=f"{context.idempotency_key}:{index}" if context.idempotency_key else None,
-            actor=context.actor if getattr(context.actor, "pk", None) else None,
-        )
-        for index, p in enumerate(postings)
-    ]
-    if not context.idempotency_key:
-        created = StockMovement.objects.bulk_create(movements)
-    else:
-        try:
-            with transaction.atomic():
-                created = StockMovement.objects.bulk_create(movements)
-        except IntegrityError as error:
-            # A concurrent call with the same idempotency key committed first (the unique index made
-            # us wait for it): this call is a replay.
-            if "idempotency_key" in str(error):
-                return _Posted(_replayed(context.idempotency_key), replayed=True)
-            raise
-    _apply_level_deltas({levels[pair].pk: delta for pair, delta in level_deltas.items()})
+    movements = StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                product_id=p.product_id,
+                warehouse_id=p.warehouse_id,
+                bin_id=p.bin_id,
+                kind=p.kind,
+                quantity=p.quantity,
+                unit_cost=p.unit_cost if p.unit_cost is not None else context.products[p.product_id].cost_price,
+                reason=context.reason,
+                source_type=context.source_type,
+                source_id=context.source_id,
+                operation=operation,
+                idempotency_key=f"{context.idempotency_key}:{index}" if context.idempotency_key else None,
+                actor=context.actor if getattr(context.actor, "pk", None) else None,
+            )
+            for index, p in enumerate(postings)
+        ]
+    )
     _apply_bin_deltas({bins[pair].pk: delta for pair, delta in bin_deltas.items()})
-    return _Posted(created)
+    return movements
 
 
 def _replayed(idempotency_key: str) -> list[StockMovement]:
@@ -171,6 +180,69 @@ def _create_missing_rows(postings: Sequence[_Posting]) -> None:
 def _lock_levels(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
     rows = StockLevel.objects.select_for_update().filter(_pairs_filter(pairs, "warehouse_id")).order_by("pk")
     return {(r.product_id, r.warehouse_id): r for r in rows}
+
+
+def _levels(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    rows = StockLevel.objects.filter(_pairs_filter(pairs, "warehouse_id"))
+    return {(r.product_id, r.warehouse_id): r for r in rows}
+
+
+def _update_levels(
+    pairs: list[tuple[int, int]], deltas: dict[tuple[int, int], dict[str, int]]
+) -> dict[tuple[int, int], StockLevel]:
+    """Lock the StockLevel rows of `pairs` in primary-key order and add `deltas` to each row whose
+    balances stay within the rules (on hand >= 0, 0 <= reserved <= on hand, quarantined >= 0: the
+    check constraints, and what `_level_shortages` checks), in one statement. Pairs without deltas are
+    only locked (a pick changes bins only). Returns the rows changed, with their balances before.
+
+    Rows are locked in key order before any is changed (the CTE is materialized and locks as it sorts),
+    so this takes its locks in the same order as every other stock operation; a row another
+    transaction changed while we waited is checked and changed as it is now (PostgreSQL re-reads a
+    locked row's latest version in READ COMMITTED)."""
+    unchanged = dict.fromkeys(BALANCES, 0)
+    rows = []
+    for pair in pairs:
+        delta = deltas.get(pair, unchanged)
+        rows.append((*pair, delta["on_hand"], delta["reserved"], delta["quarantined"], pair in deltas))
+    values = ", ".join(["(%s::bigint, %s::bigint, %s::integer, %s::integer, %s::integer, %s::boolean)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH delta (product_id, warehouse_id, on_hand, reserved, quarantined, apply) AS (VALUES {values}),
+            locked AS MATERIALIZED (
+                SELECT level.id FROM inventory_stocklevel AS level
+                  JOIN delta ON delta.product_id = level.product_id AND delta.warehouse_id = level.warehouse_id
+                 ORDER BY level.id
+                   FOR UPDATE OF level
+            )
+            UPDATE inventory_stocklevel AS level
+               SET on_hand = level.on_hand + delta.on_hand,
+                   reserved = level.reserved + delta.reserved,
+                   quarantined = level.quarantined + delta.quarantined,
+                   updated_at = now()
+              FROM locked, delta
+             WHERE level.id = locked.id
+               AND delta.product_id = level.product_id AND delta.warehouse_id = level.warehouse_id
+               AND delta.apply
+               AND level.on_hand + delta.on_hand >= 0
+               AND level.reserved + delta.reserved BETWEEN 0 AND level.on_hand + delta.on_hand
+               AND level.quarantined + delta.quarantined >= 0
+            RETURNING level.id, level.product_id, level.warehouse_id, level.on_hand - delta.on_hand,
+                      level.reserved - delta.reserved, level.quarantined - delta.quarantined
+            """,
+            [value for row in rows for value in row],
+        )
+        return {
+            (product, warehouse): StockLevel(
+                pk=pk,
+                product_id=product,
+                warehouse_id=warehouse,
+                on_hand=on_hand,
+                reserved=reserved,
+                quarantined=quarantined,
+            )
+            for pk, product, warehouse, on_hand, reserved, quarantined in cursor.fetchall()
+        }
 
 
 def _lock_bin_stock(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], BinStock]:
@@ -239,26 +311,6 @@ def _bin_shortages(bins, bin_deltas, context) -> list[Shortage]:
 
 def _warehouse_codes() -> dict[int, str]:
     return dict(Warehouse.objects.values_list("pk", "code"))
-
-
-def _apply_level_deltas(deltas: dict[int, dict[str, int]]) -> None:
-    if not deltas:
-        return
-    rows = [(pk, d["on_hand"], d["reserved"], d["quarantined"]) for pk, d in sorted(deltas.items())]
-    values = ", ".join(["(%s::bigint, %s::integer, %s::integer, %s::integer)"] * len(rows))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE inventory_stocklevel AS level
-               SET on_hand = level.on_hand + delta.on_hand,
-                   reserved = level.reserved + delta.reserved,
-                   quarantined = level.quarantined + delta.quarantined,
-                   updated_at = now()
-              FROM (VALUES {values}) AS delta (id, on_hand, reserved, quarantined)
-             WHERE level.id = delta.id
-            """,
-            [value for row in rows for value in row],
-        )
 
 
 def _apply_bin_deltas(deltas: dict[int, int]) -> None:

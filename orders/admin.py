@@ -7,14 +7,31 @@ Cancelling needs a reason, so it stays on the order's page. Warehouse priorities
 and are edited here.
 """
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 
 from backoffice.admin import ReadOnlyAdmin
 from orders.exceptions import OrderError
-from orders.models import Order, OrderEvent, OrderLine, Payment, Shipment, WarehousePriority
+from orders.models import (
+    Carrier,
+    CarrierService,
+    CreditNote,
+    Invoice,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    RateBand,
+    ReturnAuthorisation,
+    ReturnLine,
+    Shipment,
+    ShippingZone,
+    WarehousePriority,
+)
 from orders.services import lifecycle
 from orders.states import HoldReason
 
@@ -45,7 +62,8 @@ class OrderLineInline(ReadOnlyInline):
 
 class ShipmentInline(ReadOnlyInline):
     model = Shipment
-    fields = ("position", "warehouse", "is_pickup", "shipping_method", "shipping_amount", "status")
+    fields = ("position", "warehouse", "is_pickup", "shipping_method", "shipping_amount", "status", "carrier",
+              "tracking_number", "shipped_at", "delivered_at")  # fmt: skip
 
 
 class PaymentInline(ReadOnlyInline):
@@ -117,3 +135,179 @@ class WarehousePriorityAdmin(admin.ModelAdmin):
     list_display = ("country", "region", "warehouse", "priority")
     list_filter = ("country", "warehouse")
     ordering = ("country", "region", "priority")
+
+
+class ReturnLineInline(ReadOnlyInline):
+    model = ReturnLine
+    fields = ("shipment_line", "quantity", "reason", "received_quantity", "condition", "bin", "value_amount")
+
+
+@admin.register(ReturnAuthorisation)
+class ReturnAuthorisationAdmin(ReadOnlyAdmin):
+    """Returns are authorised, received and settled on the staff pages; here they are read-only."""
+
+    list_display = ("number", "order", "status", "warehouse", "settlement", "settled_amount", "created_at",
+                    "staff_page")  # fmt: skip
+    list_filter = ("status", "settlement", "warehouse")
+    search_fields = ("number", "order__number")
+    ordering = ("-id",)
+    readonly_fields = ("staff_page",)
+    inlines = (ReturnLineInline,)
+
+    @admin.display(description="Staff page")
+    def staff_page(self, obj):
+        return format_html('<a href="{}">Open</a>', reverse("orders:return-detail", args=[obj.number]))
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(ReadOnlyAdmin):
+    list_display = ("number", "order", "customer", "amount", "reason", "created_at", "created_by")
+    search_fields = ("number", "order__number")
+    ordering = ("-id",)
+
+
+# --- carriers and table rates (orders.shipping): set up by managers ----------------------------------
+
+
+class CarrierForm(forms.ModelForm):
+    tracking_url = forms.URLField(
+        required=False,
+        max_length=300,
+        assume_scheme="https",
+        help_text="The carrier's tracking page; {tracking} is replaced by the tracking number, e.g. "
+        "https://track.example.com/?n={tracking}",
+    )
+
+    class Meta:
+        model = Carrier
+        fields = ("code", "name", "kind", "tracking_prefix", "tracking_url", "is_active")
+        help_texts = {
+            "tracking_prefix": "Table-rate carriers: tracking numbers start with it (default: the code's first "
+            "four letters).",
+        }
+
+    def clean_tracking_prefix(self):
+        return self.cleaned_data["tracking_prefix"].strip().upper()
+
+
+class CarrierServiceInline(admin.TabularInline):
+    model = CarrierService
+    fields = ("code", "name", "transit_days", "is_active")
+    extra = 0
+    show_change_link = True
+
+
+class ShippingZoneForm(forms.ModelForm):
+    def clean_countries(self):
+        countries = [code.strip().upper() for code in self.cleaned_data["countries"] if code.strip()]
+        bad = [code for code in countries if len(code) != 2 or not code.isalpha()]
+        if bad:
+            raise ValidationError(f"Not two-letter country codes: {', '.join(bad)}.")
+        return countries
+
+
+class ShippingZoneInline(admin.TabularInline):
+    model = ShippingZone
+    form = ShippingZoneForm
+    fields = ("position", "name", "countries")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Carrier)
+class CarrierAdmin(admin.ModelAdmin):
+    """A carrier, its service levels and, for table rates, its zones; rates are set per service."""
+
+    form = CarrierForm
+    list_display = ("name", "code", "kind", "tracking_prefix", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "code")
+    inlines = (CarrierServiceInline, ShippingZoneInline)
+
+
+class RateBandFormSet(forms.BaseInlineFormSet):
+    """A band joins a service and a zone of the same carrier."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE"):
+                continue
+            service = data.get("service") or getattr(self.instance, "service", None)
+            zone = data.get("zone") or getattr(self.instance, "zone", None)
+            if isinstance(self.instance, CarrierService):
+                service = self.instance
+            if isinstance(self.instance, ShippingZone):
+                zone = self.instance
+            if service is not None and zone is not None and service.carrier_id != zone.carrier_id:
+                form.add_error(None, f"{zone} belongs to another carrier than {service}.")
+
+
+class RateBandInline(admin.TabularInline):
+    model = RateBand
+    formset = RateBandFormSet
+    extra = 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        request._rate_band_parent = obj  # the service or zone, for the choices below
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only the zones (or services) of the carrier whose service (or zone) this is.
+        parent = getattr(request, "_rate_band_parent", None)
+        if parent is not None and db_field.name in ("zone", "service"):
+            model = ShippingZone if db_field.name == "zone" else CarrierService
+            kwargs["queryset"] = model.objects.filter(carrier_id=parent.carrier_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ServiceRateBandInline(RateBandInline):
+    fields = ("zone", "max_weight_grams", "price_amount", "transit_days")
+
+
+class ZoneRateBandInline(RateBandInline):
+    fields = ("service", "max_weight_grams", "price_amount", "transit_days")
+
+
+@admin.register(CarrierService)
+class CarrierServiceAdmin(admin.ModelAdmin):
+    """A service level with its table rates: per zone, the price of parcels up to each weight."""
+
+    list_display = ("__str__", "code", "transit_days", "is_active")
+    list_filter = ("carrier", "is_active")
+    search_fields = ("name", "code", "carrier__name")
+    inlines = (ServiceRateBandInline,)
+
+
+@admin.register(ShippingZone)
+class ShippingZoneAdmin(admin.ModelAdmin):
+    form = ShippingZoneForm
+    list_display = ("name", "carrier", "position", "country_list")
+    list_filter = ("carrier",)
+    inlines = (ZoneRateBandInline,)
+
+    @admin.display(description="Countries")
+    def country_list(self, obj):
+        return ", ".join(obj.countries)
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    """Invoices are issued by orders.services.invoicing (on shipping, or from the order's page) and
+    never change; here they are read-only, with links to the document."""
+
+    list_display = ("number", "order", "issued_at", "due_date", "total_amount", "created_by", "document")
+    list_select_related = ("order", "created_by")
+    search_fields = ("number", "order__number")
+    date_hierarchy = "issued_at"
+    ordering = ("-id",)
+    readonly_fields = ("document",)
+
+    @admin.display(description="Document")
+    def document(self, obj):
+        return format_html(
+            '<a href="{}">View</a> · <a href="{}">PDF</a>',
+            reverse("orders:invoice-html", args=[obj.order.number]),
+            reverse("orders:invoice-pdf", args=[obj.order.number]),
+        )

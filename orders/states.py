@@ -28,7 +28,8 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     S.PLACED: {S.ON_HOLD, S.READY, S.CANCELLED},
     S.ON_HOLD: {S.READY, S.CANCELLED},
     S.READY: {S.ON_HOLD, S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED},
-    S.PARTIALLY_SHIPPED: {S.SHIPPED, S.PARTIALLY_RETURNED},
+    # Returns taken while other shipments are still open show once the last one has shipped.
+    S.PARTIALLY_SHIPPED: {S.SHIPPED, S.PARTIALLY_RETURNED, S.RETURNED},
     S.SHIPPED: {S.DELIVERED, S.PARTIALLY_RETURNED, S.RETURNED},
     S.DELIVERED: {S.COMPLETED, S.PARTIALLY_RETURNED, S.RETURNED},
     S.COMPLETED: {S.PARTIALLY_RETURNED, S.RETURNED},
@@ -38,6 +39,8 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 # Stock is reserved for an order in these statuses (and released when it leaves them for cancelled).
 RESERVING = {S.PLACED, S.ON_HOLD, S.READY, S.PARTIALLY_SHIPPED}
+# Something has shipped that may come back (a return).
+RETURNABLE = {S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED, S.COMPLETED, S.PARTIALLY_RETURNED}
 # The order's lines, quantities and addresses may still be changed.
 EDITABLE = {S.DRAFT, S.PLACED, S.ON_HOLD, S.READY}
 
@@ -64,6 +67,8 @@ class PaymentMethod(models.TextChoices):
 class PaymentStatus(models.TextChoices):
     UNPAID = "unpaid", "Unpaid"
     AUTHORISED = "authorised", "Authorised"
+    # Cash on delivery: the carrier has the customer's money; it is paid once the carrier remits it.
+    COLLECTED = "collected", "Collected by the carrier"
     PAID = "paid", "Paid"
     PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
     REFUNDED = "refunded", "Refunded"
@@ -75,3 +80,33 @@ class ShipmentStatus(models.TextChoices):
     SHIPPED = "shipped", "Shipped"
     DELIVERED = "delivered", "Delivered"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class ReturnStatus(models.TextChoices):
+    AUTHORISED = "authorised", "Authorised, awaiting the goods"
+    RECEIVED = "received", "Received, refund due"
+    REFUNDED = "refunded", "Refunded or credited"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ReturnReason(models.TextChoices):
+    DAMAGED = "damaged", "Arrived damaged"
+    DEFECTIVE = "defective", "Defective"
+    WRONG_ITEM = "wrong_item", "Wrong item sent"
+    NOT_AS_DESCRIBED = "not_as_described", "Not as described"
+    NOT_NEEDED = "not_needed", "No longer needed"
+    OTHER = "other", "Other"
+
+
+class ReturnCondition(models.TextChoices):
+    """How a returned unit came back, which decides where it goes."""
+
+    SELLABLE = "sellable", "As new: back to stock"
+    DAMAGED = "damaged", "Damaged or opened: quarantine"
+
+
+class Settlement(models.TextChoices):
+    """How the customer gets their money back for a return."""
+
+    REFUND = "refund", "Refund to the original payment"
+    CREDIT = "credit", "Credit note on the customer's account"

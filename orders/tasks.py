@@ -1,8 +1,10 @@
 """Celery tasks of the orders app: thin wrappers around orders services."""
 
-from celery import shared_task
-from django.db import OperationalError
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import OperationalError, close_old_connections, connection
 
+from orders.services import labels
 from orders.services.backorders import backorders_fill
 
 
@@ -19,3 +21,83 @@ from orders.services.backorders import backorders_fill
 def backorders_fill_task() -> int:
     """Every few minutes, from Celery beat: reserve arrived stock for backorders, oldest order first."""
     return backorders_fill()
+
+
+# --- labels and shipping confirmation (orders.services.labels) --------------------------------------
+
+
+LABEL_SOFT_TIME_LIMIT = 60
+
+
+class LabelTask(Task):
+    """Records a label's final failure on the parcel (shown on the order page with a Retry button)
+    rather than leaving it pending forever: retries exhausted, the time limit, a bug."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        parcel_id = args[0] if args else kwargs["parcel_id"]
+        job_id = args[1] if len(args) > 1 else kwargs.get("job_id")
+        if isinstance(exc, labels.TRANSIENT_ERRORS):
+            reason = f"{labels.describe_error(exc)}; gave up after {self.request.retries + 1} attempts."
+            count_attempt = False  # counted when it failed
+        elif isinstance(exc, SoftTimeLimitExceeded):
+            reason, count_attempt = f"The carrier took longer than {LABEL_SOFT_TIME_LIMIT} s.", True
+        else:
+            reason, count_attempt = labels.describe_error(exc), True
+        # The failure may have left this worker's connection broken; record it on a fresh one (unless the
+        # task ran inside a transaction, as in tests run in process).
+        if not connection.in_atomic_block:
+            close_old_connections()
+        labels.parcel_label_fail(parcel_id=parcel_id, reason=reason, count_attempt=count_attempt)
+        if job_id:
+            labels.labels_batch_progress(job_id=job_id)
+
+
+@shared_task(
+    base=LabelTask,
+    bind=True,
+    acks_late=True,
+    soft_time_limit=LABEL_SOFT_TIME_LIMIT,
+    time_limit=LABEL_SOFT_TIME_LIMIT + 30,
+    autoretry_for=labels.TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def parcel_label_task(self, parcel_id: int, job_id: int | None = None) -> None:
+    """Create one parcel's label (idempotent: a repeat finds it made and does nothing), then bring the
+    batch it belongs to, if any, up to date."""
+    labels.parcel_label_create(parcel_id=parcel_id)
+    if job_id:
+        labels.labels_batch_progress(job_id=job_id)
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=300,
+    time_limit=330,
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def labels_batch_finish_task(job_id: int) -> None:
+    """Merge a batch's labels into one PDF and finish its job (once; a repeat does nothing)."""
+    labels.labels_batch_finish(job_id=job_id)
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=60,
+    time_limit=90,
+    # SMTP errors are OSErrors: the mail server away or refusing for now.
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def shipment_confirmation_email_task(shipment_id: int) -> bool:
+    """E-mail the customer that a shipment left, with its tracking numbers (once per shipment)."""
+    return labels.shipment_confirmation_send(shipment_id=shipment_id)

@@ -57,6 +57,22 @@ class PricingPolicy(models.Model):
         return cls.objects.select_related("shipping_tax_class").get_or_create(pk=1)[0]
 
 
+class CatalogVersion(models.Model):
+    """The version of the reference data each process caches for pricing (pricing/cache.py): the
+    policy, tax rates, promotions and their products and categories. One row (pk=1).
+
+    Database triggers (migration 0003) give `value` a new number from a sequence whenever a statement
+    changes one of those tables, in that statement's transaction: a reader that sees the change sees
+    the new version with it, a version is never issued twice (not even after a rollback), and
+    concurrent writers wait for each other on this row. Nothing else writes it.
+    """
+
+    value = models.BigIntegerField()
+
+    def __str__(self):
+        return f"Catalog version {self.value}"
+
+
 class TaxRate(models.Model):
     tax_class = models.ForeignKey("inventory.TaxClass", on_delete=models.CASCADE, related_name="rates")
     rate = models.DecimalField(

@@ -1,18 +1,18 @@
 """Reads for pricing: above all, the catalog the engine prices a cart with."""
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Func, JSONField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 from backoffice.money import CENT, quantize
 from crm.models import Customer
-from inventory.models import KitComponent, Product
+from inventory.models import Product
+from pricing import cache
 from pricing.engine import (
     Cart,
     Catalog,
@@ -20,7 +20,6 @@ from pricing.engine import (
     ListPrice,
     PricedCart,
     ProductInfo,
-    PromotionInfo,
     margin_floor_price,
     price_cart,
 )
@@ -30,138 +29,116 @@ from pricing.models import (
     CouponRedemption,
     PriceList,
     PriceListItem,
-    PricingPolicy,
     Promotion,
-    TaxRate,
 )
+
+# Correlated subqueries for one product, whose id they read as %(expressions)s. Written in SQL: the
+# query that checks and prices an order runs for every order, and composing these with the ORM's
+# expressions costs several times what running them does.
+_PRICE_ROWS = """(
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'unit_price', item.unit_price::text, 'min_quantity', item.min_quantity, 'name', price_list.name,
+               'is_sale', price_list.is_sale, 'channel', price_list.channel, 'tier_id', price_list.tier_id,
+               'valid_from', price_list.valid_from, 'valid_until', price_list.valid_until
+           ) ORDER BY price_list.name, price_list.id, item.min_quantity), '[]')
+      FROM pricing_pricelistitem AS item
+      JOIN pricing_pricelist AS price_list ON price_list.id = item.price_list_id
+     WHERE item.product_id = %(expressions)s AND price_list.is_active
+)"""
+_KIT_ROWS = """(
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'component_id', part.component_id, 'quantity', part.quantity,
+               'cost_price', component.cost_price::text
+           ) ORDER BY part.id), '[]')
+      FROM inventory_kitcomponent AS part
+      JOIN inventory_product AS component ON component.id = part.component_id
+     WHERE part.kit_id = %(expressions)s
+)"""
+
+
+def catalog_products(products: QuerySet[Product]) -> QuerySet[Product]:
+    """`products` with what `pricing_catalog()` reads fresh for every cart, in the same query: their
+    prices on active price lists (`price_rows`), a kit's components with their costs (`kit_rows`) and
+    the version of the reference data cached per process (`catalog_version`, see pricing/cache.py)."""
+    return products.annotate(
+        price_rows=Func(F("pk"), template=_PRICE_ROWS, output_field=JSONField()),
+        kit_rows=Func(F("pk"), template=_KIT_ROWS, output_field=JSONField()),
+        catalog_version=cache.version_expression(),
+    )
 
 
 def pricing_catalog(
     *,
-    product_ids: Iterable[int],
+    product_ids: Iterable[int] = (),
+    products: Iterable[Product] | None = None,
     at: datetime,
     coupon_codes: Iterable[str] = (),
     customer_id: int | None = None,
     redeemed_by: tuple[str, str] | None = None,
 ) -> Catalog:
-    """Everything `pricing.engine.price_cart` needs for these products, in a fixed number of queries
-    (about nine, whatever the number of lines or promotions).
+    """Everything `pricing.engine.price_cart` needs for these products: the products with their
+    price-list prices (one query), the policy, tax rates and running promotions (from this process's
+    cache when it is current, else five queries) and the coupons typed in (up to three queries).
 
+    `products` instead of `product_ids`: the products loaded already through `catalog_products()`
+    (e.g. by the query that checks an order's SKUs), which saves the first query.
     `redeemed_by` names a document (e.g. ("orders.order", "42")) being re-priced: its own coupon uses
     do not count against the coupons' limits."""
-    ids = set(product_ids)
-    policy = PricingPolicy.current()
-    products = list(
-        Product.objects.filter(pk__in=ids).only(
-            "id", "sku", "list_price", "cost_price", "category_id", "tax_class_id", "is_kit"
-        )
-    )
-    rates = tax_rates(at)
-    kit_costs = _kit_costs([p.pk for p in products if p.is_kit])
+    if products is None:
+        products = catalog_products(Product.objects.filter(pk__in=set(product_ids)))
+    products = list(products)
+    version = products[0].catalog_version if products else cache.current_version()
+    reference = cache.reference(version=version, at=at)
+    rates = reference.rates_on(at.date())
     return Catalog(
         products={
             p.pk: ProductInfo(
                 p.pk,
                 p.sku,
                 p.list_price,
-                kit_costs.get(p.pk, p.cost_price),
+                _kit_cost(p) if p.is_kit and p.kit_rows else p.cost_price,
                 rates.get(p.tax_class_id, Decimal(0)),
                 p.category_id,
             )
             for p in products
         },
-        list_prices=_list_prices(ids),
-        promotions=tuple(running_promotions(at)),
+        list_prices={p.pk: _list_prices(p) for p in products if p.price_rows},
+        promotions=reference.running_promotions(at),
         coupons=_coupons(coupon_codes, customer_id, redeemed_by),
-        prices_include_tax=policy.prices_include_tax,
-        margin_floor=policy.margin_floor,
-        shipping_tax_rate=rates.get(policy.shipping_tax_class_id, Decimal(0))
-        if policy.shipping_tax_class_id
+        prices_include_tax=reference.prices_include_tax,
+        margin_floor=reference.margin_floor,
+        shipping_tax_rate=rates.get(reference.shipping_tax_class_id, Decimal(0))
+        if reference.shipping_tax_class_id
         else Decimal(0),
-        currency=policy.currency,
+        currency=reference.currency,
     )
 
 
-def tax_rates(at: datetime) -> dict[int, Decimal]:
-    """The rate of each tax class in force on the day of `at`."""
-    rates: dict[int, Decimal] = {}
-    for rate in TaxRate.objects.filter(valid_from__lte=at.date()).order_by("tax_class_id", "-valid_from"):
-        rates.setdefault(rate.tax_class_id, rate.rate)
-    return rates
-
-
-def _kit_costs(kit_ids: list[int]) -> dict[int, Decimal]:
+def _kit_cost(kit: Product) -> Decimal:
     """A kit costs what its components cost (it has no stock, and so no average cost, of its own)."""
-    costs: dict[int, Decimal] = defaultdict(Decimal)
-    if kit_ids:
-        for component in KitComponent.objects.filter(kit_id__in=kit_ids).select_related("component"):
-            costs[component.kit_id] += component.component.cost_price * component.quantity
-    return costs
+    return sum((Decimal(row["cost_price"]) * row["quantity"] for row in kit.kit_rows), Decimal(0))
 
 
-def _list_prices(product_ids: set[int]) -> dict[int, tuple[ListPrice, ...]]:
-    prices: dict[int, list[ListPrice]] = defaultdict(list)
-    items = PriceListItem.objects.filter(product_id__in=product_ids, price_list__is_active=True).select_related(
-        "price_list"
-    )
-    for item in items:
-        price_list = item.price_list
-        prices[item.product_id].append(
-            ListPrice(
-                item.product_id,
-                item.unit_price,
-                item.min_quantity,
-                price_list.name,
-                price_list.is_sale,
-                price_list.channel,
-                price_list.tier_id,
-                price_list.valid_from,
-                price_list.valid_until,
-            )
+def _list_prices(product: Product) -> tuple[ListPrice, ...]:
+    return tuple(
+        ListPrice(
+            product.pk,
+            Decimal(row["unit_price"]),
+            row["min_quantity"],
+            row["name"],
+            row["is_sale"],
+            row["channel"],
+            row["tier_id"],
+            _moment(row["valid_from"]),
+            _moment(row["valid_until"]),
         )
-    return {product_id: tuple(rows) for product_id, rows in prices.items()}
-
-
-def running_promotions(at: datetime) -> list[PromotionInfo]:
-    promotions = list(
-        Promotion.objects.filter(is_active=True)
-        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=at))
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        for row in product.price_rows
     )
-    ids = [p.pk for p in promotions]
-    targets: dict[int, set[int]] = defaultdict(set)
-    for promotion_id, product_id in Promotion.products.through.objects.filter(promotion_id__in=ids).values_list(
-        "promotion_id", "product_id"
-    ):
-        targets[promotion_id].add(product_id)
-    categories: dict[int, set[int]] = defaultdict(set)
-    for promotion_id, category_id in Promotion.categories.through.objects.filter(promotion_id__in=ids).values_list(
-        "promotion_id", "category_id"
-    ):
-        categories[promotion_id].add(category_id)
-    return [
-        PromotionInfo(
-            id=p.pk,
-            name=p.name,
-            kind=p.kind,
-            value=p.value,
-            priority=p.priority,
-            is_exclusive=p.is_exclusive,
-            requires_coupon=p.requires_coupon,
-            starts_at=p.starts_at,
-            ends_at=p.ends_at,
-            channels=frozenset(p.channels or ()),
-            product_ids=frozenset(targets[p.pk]),
-            category_ids=frozenset(categories[p.pk]),
-            min_subtotal=p.min_subtotal,
-            buy_quantity=p.buy_quantity,
-            get_quantity=p.get_quantity,
-            get_discount_percent=p.get_discount_percent,
-            tier_id=p.tier_id,
-            exclude_sale_items=p.exclude_sale_items,
-        )
-        for p in promotions
-    ]
+
+
+def _moment(value: str | None) -> datetime | None:
+    """A timestamp as JSON renders it (ISO 8601 with the offset)."""
+    return datetime.fromisoformat(value) if value else None
 
 
 def _coupons(

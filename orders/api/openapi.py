@@ -18,6 +18,8 @@ _NOT_BLANK = {"pattern": r"\S", "x-pattern-message": "must not be blank"}
 MAX_LINES = 200
 MAX_COUPONS = 10
 MAX_QUANTITY = 100_000
+# The shipping method of an order collected by the customer at a warehouse that allows it.
+PICKUP = "pickup"
 
 
 def _text(max_length: int, *, required: bool = False, **more) -> dict:
@@ -54,24 +56,44 @@ def _input_schemas() -> dict:
                 "channel": {"type": "string", "enum": list(Channel.values)},
                 "external_id": _text(100, required=True, description="The channel's own order id; unique per channel."),
                 "customer": _ref("CustomerInput"),
-                "shipping_address": _ref("Address"),
+                "shipping_address": {
+                    **_ref("Address"),
+                    "description": f"Required, except for a pick-up (shipping_method {PICKUP}), which has none.",
+                },
                 "billing_address": _ref("Address"),
                 "lines": {"type": "array", "minItems": 1, "maxItems": MAX_LINES, "items": _ref("LineInput")},
                 "coupon_codes": {"type": "array", "maxItems": MAX_COUPONS, "items": _text(40, required=True)},
                 "shipping_method": {
                     "type": "string",
-                    "enum": sorted(settings.SHIPPING_METHODS),
-                    "description": "Priced from the shop's table (setting SHIPPING_METHODS).",
+                    "enum": sorted({*settings.SHIPPING_METHODS, PICKUP}),
+                    "description": (
+                        "Delivery, priced from the shop's table (setting SHIPPING_METHODS), or "
+                        f"{PICKUP}: the customer collects the order, free, at `pickup_warehouse`."
+                    ),
                 },
+                "pickup_warehouse": _text(
+                    16,
+                    required=True,
+                    examples=["BRS"],
+                    description=(
+                        f"With shipping_method {PICKUP} (and only then): the code of the warehouse where the "
+                        "customer collects the order. It must be active and allow pick-up, or the answer is "
+                        "400 naming `pickup_warehouse`; every line is reserved there."
+                    ),
+                ),
                 "payment": _ref("PaymentInput"),
             },
-            required=["channel", "customer", "shipping_address", "lines", "shipping_method", "payment"],
+            required=["channel", "customer", "lines", "shipping_method", "payment"],
         ),
         "CustomerInput": _object(
             {
                 "name": _text(200, required=True),
                 "email": _text(254, description="An order on account needs the e-mail of a known customer."),
-                "phone": _text(32, description="Read as a number of the shipping country unless it starts with +."),
+                "phone": _text(
+                    32,
+                    description="Read as a number of the shipping country (for a pick-up: of the billing "
+                    "address's, or the shop's) unless it starts with +.",
+                ),
             },
             required=["name"],
         ),
@@ -199,7 +221,11 @@ def _output_schemas() -> dict:
                 "sku": {"type": "string"},
                 "is_active": {"type": "boolean"},
                 "available": {"type": "integer", "description": "Over all active warehouses."},
-                "updated_at": {"type": "string", "format": "date-time"},
+                "updated_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "The SKU's latest change: its product, or its (components') stock.",
+                },
                 "warehouses": {"type": "array", "items": _ref("WarehouseStock")},
             }
         ),
@@ -273,9 +299,13 @@ def openapi_document() -> dict:
                         "Priced, allocated to warehouses and reserved in one transaction, as in the staff UI. "
                         "With an Idempotency-Key, a repeat of the same request gets the first answer again "
                         "(same status and body, header Idempotent-Replayed: true) and changes nothing; the same "
-                        "key with another request gets 422; a repeat while the first is still running gets 409 "
-                        "idempotency_in_progress with Retry-After. A request refused by validation before any "
-                        "attempt (malformed JSON, wrong fields or types) does not use up its key."
+                        "key with another request gets 422. A repeat sent while the first is still running waits "
+                        "for its answer, up to a few seconds, and then gets 409 idempotency_in_progress with "
+                        "Retry-After. An answer is stored in the same transaction as the order, and kept for "
+                        "IDEMPOTENCY_KEY_RETENTION_DAYS (7 by default). A request refused by validation before "
+                        "any attempt (malformed JSON, wrong fields or types) does not use up its key.\n\n"
+                        f"For a pick-up instead of a delivery, send shipping_method {PICKUP} and the code of the "
+                        "warehouse in pickup_warehouse, and no shipping_address."
                     ),
                     "parameters": [
                         {
@@ -328,15 +358,27 @@ def openapi_document() -> dict:
                     "description": (
                         "With `sku` (repeatable, up to 100): those SKUs, active or not; unknown ones are listed in "
                         "`unknown_skus`. Without: every active SKU by SKU, a page at a time (`next` is the next "
-                        "page's URL). With `updated_since`, only SKUs whose product or stock changed after that "
-                        "time, including SKUs deactivated since (`is_active: false`), for incremental sync. Times "
-                        "are those of the changing transaction's start: pass the start of your previous sync less "
-                        "a minute, so that a change committed late is not missed."
+                        "page's URL, null on the last).\n\n"
+                        "With `updated_since`, for incremental sync: only SKUs whose product or stock (for a kit: "
+                        "a component's stock) changed after that time, including SKUs deactivated since "
+                        "(`is_active: false`), in the order of their latest change (`updated_at`, then an internal "
+                        "id). Paging is by a cursor over those change times, so it is stable while stock moves: a "
+                        "SKU that changes again while you page through comes again later in the same pass, and "
+                        "none is skipped. A page may hold fewer than `limit` SKUs, even none, and still have a "
+                        "`next`: follow `next` until it is null. Then start the next sync from the greatest "
+                        "`updated_at` you received (or keep your previous `updated_since` when you received "
+                        "nothing). Change times are those of the changing transaction's start, so to be safe "
+                        "against a change committed late, go back a minute further; SKUs listed twice are harmless."
                     ),
                     "parameters": [
                         {"name": "sku", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
                         {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-                        {"name": "after", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "after",
+                            "in": "query",
+                            "schema": {"type": "string"},
+                            "description": "Where the page starts; copy it from `next`, never make it up.",
+                        },
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
                     ],
                     "responses": {

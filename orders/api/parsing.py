@@ -2,12 +2,13 @@
 
 An order body is checked against the OpenAPI document's schema (types, required and unknown fields,
 lengths, enums), then for what a schema cannot say (real ISO country codes, e-mail addresses, phone
-numbers and UK postcodes, by crm's normalisers as for every customer); then the API adds what the
-storefront does not send: the shipping method's charge and the customer found by e-mail address.
-Stock, SKUs, coupons and the rules of payment are the service's to check; its errors come back with
-field paths too.
+numbers and UK postcodes, by crm's normalisers as for every customer; a delivery address or a pick-up
+warehouse, never both); then the API adds what the storefront does not send: the shipping method's
+charge and the customer found by e-mail address. Stock, SKUs, coupons, pick-up warehouses and the rules
+of payment are the service's to check; its errors come back with field paths too.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -17,8 +18,8 @@ from backoffice.api.http import invalid
 from backoffice.api.schema import validate
 from crm.exceptions import CrmError
 from crm.normalise import default_region, normalise_country, normalise_email, normalise_phone, normalise_postal_code
-from orders.api.openapi import openapi_document
-from orders.api.selectors import customer_id_for_email
+from orders.api.openapi import PICKUP, openapi_document
+from orders.api.selectors import ChangeCursor, change_cursor_parse, customer_id_for_email
 from orders.services.placement import AddressInput, LineInput, OrderInput, ShipmentInput
 from orders.states import PaymentMethod
 
@@ -26,8 +27,13 @@ STOCK_PAGE_SIZE = 100
 MAX_STOCK_PAGE_SIZE = 500
 MAX_SKUS = 100
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
-# order_place names fields after its own input; its one shipment here is the body's shipping address.
-_SERVICE_PATHS = (("shipments[0].ship_to", "shipping_address"), ("shipments[0]", "shipping_address"))
+# order_place names fields after its own input; its one shipment here is the body's shipping address
+# or pick-up warehouse.
+_SERVICE_PATHS = (
+    ("shipments[0].ship_to", "shipping_address"),
+    ("shipments[0].pickup_warehouse", "pickup_warehouse"),
+    ("shipments[0]", "shipping_address"),
+)
 
 
 def parse_order(payload) -> OrderInput:
@@ -36,26 +42,24 @@ def parse_order(payload) -> OrderInput:
     errors = validate(payload, document["components"]["schemas"]["OrderCreate"], document=document)
     if errors:
         raise invalid(errors)
-    shipping = _address(payload["shipping_address"], "shipping_address", errors)
+    shipment = _shipment(payload, errors)
     billing = _address(payload["billing_address"], "billing_address", errors) if "billing_address" in payload else None
     customer = payload["customer"]
     email = _normalised(normalise_email, customer.get("email", ""), "customer.email", errors)
-    region = shipping.country if "shipping_address.country" not in errors else default_region()
-    phone = _normalised(normalise_phone, customer.get("phone", ""), "customer.phone", errors, region=region)
+    phone = _normalised(
+        normalise_phone, customer.get("phone", ""), "customer.phone", errors, region=_phone_region(shipment, billing)
+    )
     payment = payload["payment"]
     reference = payment.get("reference", "").strip()
     if reference and payment["method"] != PaymentMethod.PREPAID:
         errors["payment.reference"] = "only a prepaid payment that has been received has a reference"
     if errors:
         raise invalid(errors)
-    method = payload["shipping_method"]
     return OrderInput(
         channel=payload["channel"],
         external_id=payload.get("external_id", "").strip(),
         lines=tuple(LineInput(sku=line["sku"].strip(), quantity=line["quantity"]) for line in payload["lines"]),
-        shipments=(
-            ShipmentInput(ship_to=shipping, shipping_method=method, shipping_price=settings.SHIPPING_METHODS[method]),
-        ),
+        shipments=(shipment,),
         payment_method=payment["method"],
         paid_reference=reference,
         # A known customer (active, same e-mail address) gets their tier's prices, their account and
@@ -67,6 +71,34 @@ def parse_order(payload) -> OrderInput:
         billing_address=billing,
         coupon_codes=tuple(code.strip() for code in payload.get("coupon_codes", ())),
     )
+
+
+def _shipment(payload: dict, errors: dict[str, str]) -> ShipmentInput | None:
+    """Delivery to the shipping address at the method's charge, or a free pick-up as in the staff UI;
+    None (and errors) when the body mixes the two or lacks what its method needs."""
+    method = payload["shipping_method"]
+    if method == PICKUP:
+        if "shipping_address" in payload:
+            errors["shipping_address"] = "a pick-up has no delivery address; leave it out"
+        if "pickup_warehouse" not in payload:
+            errors["pickup_warehouse"] = f"required with shipping_method {PICKUP}"
+            return None
+        return ShipmentInput(pickup_warehouse=payload["pickup_warehouse"].strip())
+    if "pickup_warehouse" in payload:
+        errors["pickup_warehouse"] = f"only with shipping_method {PICKUP}"
+    if "shipping_address" not in payload:
+        errors["shipping_address"] = "required"
+        return None
+    ship_to = _address(payload["shipping_address"], "shipping_address", errors)
+    return ShipmentInput(ship_to=ship_to, shipping_method=method, shipping_price=settings.SHIPPING_METHODS[method])
+
+
+def _phone_region(shipment: ShipmentInput | None, billing: AddressInput | None) -> str:
+    """Where a phone number without a country code is read: the delivery country, else the billing one."""
+    for address in (shipment.ship_to if shipment else None, billing):
+        if address is not None and address.country:
+            return address.country
+    return default_region()
 
 
 def service_errors(errors: dict[str, str]) -> dict[str, str]:
@@ -99,8 +131,18 @@ def _normalised(normalise, value: str, path: str, errors: dict[str, str], **opti
         return ""
 
 
-def parse_stock_query(query) -> tuple[list[str], str, int, datetime | None]:
-    """(skus, after, limit, updated_since) from GET /stock's query; raises ApiError 400 naming each bad one."""
+@dataclass(frozen=True)
+class StockQuery:
+    skus: list[str]
+    limit: int
+    # Without updated_since: the SKU to continue after. With it: where to continue in the feed of changes.
+    after: str = ""
+    updated_since: datetime | None = None
+    cursor: ChangeCursor | None = None
+
+
+def parse_stock_query(query) -> StockQuery:
+    """GET /stock's query; raises ApiError 400 naming each bad parameter."""
     errors = {name: "unknown parameter" for name in query if name not in ("sku", "after", "limit", "updated_since")}
     errors |= {name: "give it once" for name in ("after", "limit", "updated_since") if len(query.getlist(name)) > 1}
     skus = query.getlist("sku")
@@ -111,15 +153,21 @@ def parse_stock_query(query) -> tuple[list[str], str, int, datetime | None]:
     elif skus and set(query) & {"after", "limit", "updated_since"}:
         errors["sku"] = "cannot be combined with after, limit or updated_since"
     after = query.get("after", "")
-    if len(after) > 64 or not after.isprintable():
-        errors["after"] = "must be a SKU, as in the `next` URL"
     limit = query.get("limit", str(STOCK_PAGE_SIZE))
     if not (limit.isascii() and limit.isdigit() and len(limit) <= 3 and 1 <= int(limit) <= MAX_STOCK_PAGE_SIZE):
         errors["limit"] = f"must be a whole number from 1 to {MAX_STOCK_PAGE_SIZE}"
     updated_since = _moment(query.get("updated_since"), errors)
+    cursor = None
+    if "updated_since" in query and after:
+        cursor = change_cursor_parse(after)
+        if cursor is None:
+            errors["after"] = "must be the cursor of the `next` URL"
+    elif len(after) > 64 or not after.isprintable():
+        errors["after"] = "must be a SKU, as in the `next` URL"
     if errors:
         raise invalid(errors, "The query has errors; see `errors`.")
-    return [sku.strip() for sku in skus], after, int(limit), updated_since
+    skus = [sku.strip() for sku in skus]
+    return StockQuery(skus, int(limit), after="" if cursor else after, updated_since=updated_since, cursor=cursor)
 
 
 def _moment(text: str | None, errors: dict[str, str]):

@@ -4,6 +4,7 @@ import json
 from functools import partial
 from urllib.parse import urlencode
 
+from django.db import transaction
 from django.urls import reverse
 
 from backoffice.api.http import ApiError, api_view, dumps, invalid, json_response, read_json
@@ -16,6 +17,11 @@ from orders.api.serialise import order_data, stock_data
 from orders.exceptions import DuplicateOrder, InvalidOrder
 from orders.models import Order
 from orders.services.placement import OrderInput, order_place
+
+# order_place is its own durable transaction. The API runs its body inside the transaction of
+# idempotent_run instead, so that an order and its Idempotency-Key's stored answer commit together or not
+# at all; that transaction is as durable, and adds only the key's claim before and its answer after.
+_order_place_body = order_place.__wrapped__
 
 
 @api_view(methods=("POST",))
@@ -41,7 +47,9 @@ def order_create(request):
 def _place(data: OrderInput) -> Order | ApiError:
     """Place the order; a refusal is an answer to keep for replays, so it is returned, not raised."""
     try:
-        return order_place(data=data)
+        # A savepoint: a refusal takes back whatever the attempt wrote (the transaction goes on to store it).
+        with transaction.atomic():
+            return _order_place_body(data=data)
     except InvalidOrder as error:
         return invalid(service_errors(error.errors), "The order cannot be placed; see `errors`.")
     except DuplicateOrder as error:
@@ -75,17 +83,19 @@ def order_detail(request, number):
 
 @api_view(methods=("GET",))
 def stock(request):
-    skus, after, limit, updated_since = parse_stock_query(request.GET)
-    if skus:
-        page = selectors.stock_for_skus(skus=skus)
+    query = parse_stock_query(request.GET)
+    if query.skus:
+        page = selectors.stock_for_skus(skus=query.skus)
+    elif query.updated_since:
+        page = selectors.stock_changes(since=query.updated_since, after=query.cursor, limit=query.limit)
     else:
-        page = selectors.stock_list(after=after, limit=limit, updated_since=updated_since)
+        page = selectors.stock_list(after=query.after, limit=query.limit)
     next_url = None
     if page.next_after:
-        query = {"after": page.next_after, "limit": limit}
-        if updated_since:
-            query["updated_since"] = updated_since.isoformat()
-        next_url = request.build_absolute_uri(f"{request.path}?{urlencode(query)}")
+        following = {"after": page.next_after, "limit": query.limit}
+        if query.updated_since:
+            following["updated_since"] = query.updated_since.isoformat()
+        next_url = request.build_absolute_uri(f"{request.path}?{urlencode(following)}")
     return json_response(200, dumps(stock_data(page, next_url=next_url)))
 
 

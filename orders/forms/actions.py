@@ -36,3 +36,10 @@ class PaymentForm(StaffForm):
 
 class CancelForm(StaffForm):
     reason = forms.CharField(max_length=200, label="Reason", help_text="Shown on the order's timeline.")
+
+
+class ShipForm(StaffForm):
+    """Send a shipment with a carrier the back office does not book itself (staff type the tracking)."""
+
+    carrier = forms.CharField(max_length=60, label="Carrier")
+    tracking_number = forms.CharField(required=False, max_length=60, label="Tracking number")

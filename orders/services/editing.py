@@ -13,7 +13,7 @@ from inventory import services as inventory_services
 from inventory.models import KitComponent
 from inventory.services import StockLine
 from orders.exceptions import InvalidOrder, OrderError
-from orders.models import Order, OrderEvent, OrderLine, Payment, Shipment, ShipmentLine
+from orders.models import Invoice, Order, OrderEvent, OrderLine, Payment, Shipment, ShipmentLine
 from orders.services.placement import (
     SOURCE,
     OrderInput,
@@ -41,6 +41,9 @@ def order_edit(*, order_id: int, data: OrderInput, actor=None, at: datetime | No
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status not in EDITABLE:
         raise OrderError(f"Order {order.number} is {order.get_status_display().lower()} and can no longer be changed.")
+    invoice_number = Invoice.objects.filter(order=order).values_list("number", flat=True).first()
+    if invoice_number:
+        raise OrderError(f"Order {order.number} is invoiced ({invoice_number}) and can no longer be changed.")
     data = replace(
         data,
         channel=order.channel,
@@ -73,8 +76,10 @@ def order_edit(*, order_id: int, data: OrderInput, actor=None, at: datetime | No
     )
     Shipment.objects.filter(order=order).delete()
     OrderLine.objects.filter(order=order).delete()
-    _create_lines(order, data, plan, priced, allocations)
-    _move_reservations(order, old_reserved, _line_level(_reservations(order, plan)), actor)
+    # A ready order's new shipments are ready too (a hold below sets them back to pending).
+    ready = ShipmentStatus.READY if order.status == OrderStatus.READY else ShipmentStatus.PENDING
+    _create_lines(order, data, plan, priced, allocations, shipment_status=ready)
+    _move_reservations(order, old_reserved, _line_level(_reservations(plan, allocations)), actor)
 
     order.billing_address = data.billing_address.as_dict() if data.billing_address else order.billing_address
     order.payment_method = data.payment_method

@@ -99,27 +99,51 @@ def order_payment_record(
         reference=reference,
         actor=actor if getattr(actor, "pk", None) else None,
     )
-    captured = order.payments.filter(kind=Payment.Kind.CAPTURE).aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    old = order.payment_status
-    if captured >= order.total_amount:
-        order.payment_status = PaymentStatus.PAID
-    elif kind == Payment.Kind.AUTHORISATION and order.payment_status == PaymentStatus.UNPAID:
-        order.payment_status = PaymentStatus.AUTHORISED
-    if order.payment_status != old:
-        order.save(update_fields=["payment_status", "updated_at"])
-    _event(
-        order,
-        "payment",
-        f"{payment.get_kind_display()}: {amount} ({reference})",
-        actor,
-        old=old,
-        new=order.payment_status,
-    )
+    _event(order, "payment", f"{payment.get_kind_display()}: {amount} ({reference})", actor)
+    payment_status_update(order, actor)
     waiting = order.status == OrderStatus.ON_HOLD and order.hold_reason == HoldReason.PAYMENT_PENDING
     if waiting and order.payment_status in (PaymentStatus.PAID, PaymentStatus.AUTHORISED):
         _set_status(order, OrderStatus.READY, actor, "Payment received: ready to fulfil")
         Shipment.objects.filter(order=order, status=ShipmentStatus.PENDING).update(status=ShipmentStatus.READY)
     return payment
+
+
+def payment_status_of(order: Order) -> str:
+    """The payment status the order's payments and credit notes add up to.
+
+    Money given back (refunds and credit notes) makes it refunded once it covers the total, partially
+    refunded before that. Otherwise it is paid once captures cover the total, collected once the carrier
+    holds the rest as cash on delivery (paid when the carrier remits it), authorised once a payment is.
+    """
+    sums = {kind: Decimal(0) for kind in Payment.Kind.values}
+    for kind, amount in order.payments.values_list("kind", "amount"):
+        sums[kind] += amount
+    credited = order.credit_notes.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    given_back = sums[Payment.Kind.REFUND] + credited
+    total = order.total_amount
+    if given_back and given_back >= total:
+        return PaymentStatus.REFUNDED
+    if given_back:
+        return PaymentStatus.PARTIALLY_REFUNDED
+    if sums[Payment.Kind.CAPTURE] >= total:
+        return PaymentStatus.PAID
+    if sums[Payment.Kind.COD_COLLECTED] and sums[Payment.Kind.COD_COLLECTED] + sums[Payment.Kind.CAPTURE] >= total:
+        return PaymentStatus.COLLECTED
+    if sums[Payment.Kind.AUTHORISATION]:
+        return PaymentStatus.AUTHORISED
+    return PaymentStatus.UNPAID
+
+
+def payment_status_update(order: Order, actor) -> None:
+    """Store the payment status the payments now add up to, noting a change in the timeline; a delivered
+    order that is now paid is complete."""
+    old, new = order.payment_status, payment_status_of(order)
+    if new != old:
+        order.payment_status = new
+        order.save(update_fields=["payment_status", "updated_at"])
+        _event(order, "payment_status", f"Payment: {PaymentStatus(new).label}", actor, old=old, new=new)
+    if order.status == OrderStatus.DELIVERED and new == PaymentStatus.PAID:
+        _set_status(order, OrderStatus.COMPLETED, actor, "Completed: delivered and paid")
 
 
 @transaction.atomic

@@ -73,9 +73,7 @@ def order_entry_quote(request):
 def order_entry_products(request):
     """Products matching the add bar as it is typed (SKU, barcode or name), with their stock per
     warehouse; each is a button that adds it."""
-    text = AddLineForm(request.GET, prefix="add")["sku"].value() or ""
-    page = inventory_selectors.product_list(query=text[:100], limit=PRODUCT_MATCHES) if text.strip() else None
-    return render(request, f"{PAGE}#products", {"products": page, "text": text})
+    return product_choices(request, refresh_url=reverse("orders:order-entry-refresh"))
 
 
 @require_GET
@@ -84,6 +82,15 @@ def order_entry_dismiss(request):
     """An empty answer: the quick-create panel's close button swaps the panel's content for it (the
     page holds no script of its own, the content security policy allows none)."""
     return HttpResponse("")
+
+
+def product_choices(request, *, refresh_url: str):
+    """The products the add bar names, each a button posting the screen to `refresh_url` to add it
+    (the order entry screen's, or the change screen's)."""
+    text = AddLineForm(request.GET, prefix="add")["sku"].value() or ""
+    page = inventory_selectors.product_list(query=text[:100], limit=PRODUCT_MATCHES) if text.strip() else None
+    context = {"products": page, "text": text, "refresh_url": refresh_url}
+    return render(request, "orders/partials/_entry_products.html", context)
 
 
 def _render(request, entry: OrderEntry, **extra):

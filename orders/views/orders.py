@@ -49,6 +49,7 @@ def _detail(request, order: Order, *, status: int = 200, **forms):
         "release_form": forms.get("release_form") or ReleaseForm(),
         "payment_form": forms.get("payment_form") or PaymentForm(initial={"amount": order.due_amount}),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
+        "returns": selectors.order_returns(order=order),
     }
     return render(request, "orders/order_detail.html", context, status=status)
 

@@ -260,8 +260,8 @@ def test_the_customer_page_shows_contact_terms_and_address_book(client_as, ann):
     assert "Gold club" in page and "30 days" in page and "2,500.00" in page
     assert "1 High Street" in page and "LS1 4AP" in page
     assert "default billing" in page and "default shipping" in page
-    # The orders card waits for the orders app (issue 5).
-    assert "customer-orders" not in page
+    # The orders card comes from the orders app (tests/crm/test_views_orders.py).
+    assert reverse("orders:customer-orders", args=[ann.pk]) in page
 
 
 def test_the_customer_page_hides_changes_from_who_may_not_make_them(client_as, ann):

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal as D
 from io import StringIO
@@ -10,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -23,7 +24,7 @@ from inventory import services as inventory_services
 from inventory.models import Product, StockLevel, StockMovement
 from inventory.services import StockLine
 from orders.api.openapi import openapi_document
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from pricing.models import PricingPolicy
 from tests.crm.factories import CustomerFactory
 from tests.inventory.factories import KitComponentFactory, KitFactory, ProductFactory
@@ -42,6 +43,12 @@ def shipping_methods(settings):
 @pytest.fixture
 def secret(db):
     return api_token_create(name="Storefront")[1]
+
+
+@pytest.fixture
+def spring(db):
+    """The coupon the fuzzed bodies carry, so that a body with nothing wrong is placed."""
+    return CouponFactory(code="SPRING", promotion__name="Spring")
 
 
 def conforms(body, schema_name):
@@ -177,6 +184,95 @@ def test_short_stock_gets_409_naming_each_sku_requested_and_available(shop, clie
     assert reserved(shop["mug"]) == 0
 
 
+# --- pick-up ---------------------------------------------------------------------------------------
+
+
+def pickup_body(warehouse="BRS", **changes):
+    return order_body(shipping_address=None, shipping_method="pickup", pickup_warehouse=warehouse, **changes)
+
+
+def test_an_order_for_pickup_is_reserved_at_that_warehouse_and_ships_nothing(shop, client, secret):
+    response = post_order(client, secret, pickup_body(lines=[{"sku": "MUG", "quantity": 3}]))
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    (shipment,) = body["shipments"]
+    assert (shipment["warehouse"], shipment["is_pickup"], shipment["address"], shipment["shipping"]) == (
+        "BRS",
+        True,
+        None,
+        "0.00",
+    )
+    assert body["shipping"] == "0.00"
+    assert conforms(body, "Order") == {}
+    # Leeds ranks first for GB deliveries and has the most; a pick-up takes Bristol's.
+    level = StockLevel.objects.get(product=shop["mug"], warehouse=shop["bristol"])
+    assert (level.reserved, reserved(shop["mug"])) == (3, 3)
+
+
+@pytest.mark.parametrize("warehouse", ["LDS", "lds", "NOWHERE"])
+def test_pickup_where_customers_cannot_collect_gets_400_naming_pickup_warehouse(shop, client, secret, warehouse):
+    response = post_order(client, secret, pickup_body(warehouse))
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == ["pickup_warehouse"]
+    assert f"pick up at {warehouse!r}" in response.json()["errors"]["pickup_warehouse"]
+    assert conforms(response.json(), "ValidationError") == {}
+    assert not Order.objects.exists()
+
+
+def test_an_inactive_warehouse_is_no_pickup_location(shop, client, secret):
+    type(shop["bristol"]).objects.filter(pk=shop["bristol"].pk).update(is_active=False)
+
+    response = post_order(client, secret, pickup_body())
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["pickup_warehouse"]
+
+
+def test_pickup_short_of_stock_there_is_409_even_when_another_warehouse_has_it(shop, client, secret):
+    response = post_order(client, secret, pickup_body(lines=[{"sku": "MUG", "quantity": 5}]))
+
+    assert response.status_code == 409
+    assert response.json()["error"] == "insufficient_stock"
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        (
+            order_body(shipping_method="pickup", pickup_warehouse="BRS"),
+            {"shipping_address": "a pick-up has no delivery address; leave it out"},
+        ),
+        (
+            order_body(shipping_address=None, shipping_method="pickup"),
+            {"pickup_warehouse": "required with shipping_method pickup"},
+        ),
+        (order_body(pickup_warehouse="BRS"), {"pickup_warehouse": "only with shipping_method pickup"}),
+        (order_body(shipping_address=None), {"shipping_address": "required"}),
+        (pickup_body(" "), {"pickup_warehouse": "must not be blank"}),
+        (pickup_body(7), {"pickup_warehouse": "must be a string"}),
+        (pickup_body("B" * 17), {"pickup_warehouse": "must be at most 16 characters"}),
+    ],
+)
+def test_a_delivery_needs_an_address_and_a_pickup_a_warehouse_never_both(shop, client, secret, body, errors):
+    response = post_order(client, secret, body)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"] == errors
+    assert not Order.objects.exists()
+
+
+def test_the_schema_documents_pickup(client):
+    schema = client.get("/api/v1/schema").json()["components"]["schemas"]["OrderCreate"]
+
+    assert "pickup" in schema["properties"]["shipping_method"]["enum"]
+    assert "pickup_warehouse" in schema["properties"]
+    assert "allow pick-up" in schema["properties"]["pickup_warehouse"]["description"]
+    assert "shipping_address" not in schema["required"]
+
+
 # --- authentication --------------------------------------------------------------------------------
 
 
@@ -241,6 +337,7 @@ def test_create_api_token_needs_a_name():
 
 def test_a_repeated_key_gets_the_identical_first_answer_and_creates_nothing(shop, client, secret):
     first = post_order(client, secret, order_body(), key="7f9c2ba4-e88f-4273-8c3a-5f0a2d3b1c01")
+    events = OrderEvent.objects.count()
     movements = StockMovement.objects.count()
     # The same body with its members in another order and other spacing is the same request.
     same = json.dumps(dict(reversed(list(order_body().items()))), indent=2)
@@ -252,8 +349,10 @@ def test_a_repeated_key_gets_the_identical_first_answer_and_creates_nothing(shop
     assert replay["Location"] == first["Location"]
     assert replay["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
     assert Order.objects.count() == 1
-    assert StockMovement.objects.count() == movements
+    assert (StockMovement.objects.count(), OrderEvent.objects.count()) == (movements, events)
     assert reserved(shop["mug"]) == 2
+    stored = IdempotencyKey.objects.get()
+    assert (stored.response_status, stored.response_body) == (201, first.content.decode())
 
 
 def test_the_same_key_with_another_body_gets_422(shop, client, secret):
@@ -282,7 +381,9 @@ def test_a_refusal_is_replayed_too_and_a_malformed_request_does_not_use_up_its_k
     assert Order.objects.count() == 1
 
 
-def test_a_key_whose_first_request_is_still_running_gets_409_in_progress(shop, client, secret):
+def test_a_key_claimed_without_an_answer_gets_409_in_progress(shop, client, secret):
+    """Only claims written before answers were stored with the order lack one; they are never replayed
+    as anything but "in progress" (a concurrent first request is in test_api_concurrency.py)."""
     token = ApiToken.objects.get()
     fingerprint = request_fingerprint(method="POST", path=ORDER_URL, payload=order_body())
     IdempotencyKey.objects.create(token=token, key="key-busy", request_hash=fingerprint)
@@ -378,7 +479,7 @@ INVALID_BODIES = [
     (order_body(shipping_address=_address(city=None)), "shipping_address.city", "must be a string"),
     (order_body(billing_address={**_address(), "company": "Lee Ltd"}), "billing_address.company", "unknown field"),
     (order_body(billing_address=[]), "billing_address", "must be an object"),
-    (order_body(shipping_method="teleport"), "shipping_method", "must be one of express, standard"),
+    (order_body(shipping_method="teleport"), "shipping_method", "must be one of express, pickup, standard"),
     (order_body(payment=None), "payment", "required"),
     (order_body(payment={"method": "cash"}), "payment.method", "must be one of prepaid, cod, account"),
     (
@@ -455,47 +556,124 @@ def test_a_malformed_content_length_is_a_400(shop, client, secret):
     assert response.status_code == 400
 
 
+JSON_SCALARS = {
+    "null": st.none(),
+    "boolean": st.booleans(),
+    "integer": st.integers(),
+    "number": st.floats(allow_nan=False, allow_infinity=False),
+    "string": st.text(max_size=20),
+}
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    st.one_of(*JSON_SCALARS.values()),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
     max_leaves=20,
 )
-LEAF_PATHS = [
-    ("channel",),
-    ("external_id",),
-    ("customer",),
-    ("customer", "email"),
-    ("customer", "phone"),
-    ("shipping_address", "country"),
-    ("shipping_address", "postal_code"),
-    ("lines",),
-    ("lines", 0),
-    ("lines", 1, "quantity"),
-    ("lines", 0, "sku"),
-    ("coupon_codes",),
-    ("shipping_method",),
-    ("payment",),
-    ("payment", "method"),
-    ("payment", "reference"),
-    ("billing_address",),
-]
+JSON_OF_TYPE = {
+    **JSON_SCALARS,
+    "array": st.lists(JSON_VALUES, max_size=4),
+    "object": st.dictionaries(st.text(max_size=12), JSON_VALUES, max_size=4),
+}
 
 
-@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(path=st.sampled_from(LEAF_PATHS), value=JSON_VALUES, junk=JSON_VALUES)
-def test_no_body_gets_a_server_error(shop, client, secret, path, value, junk):
-    """Any JSON value, and a valid order with any member replaced by any JSON value, gets 201 or a 4xx."""
-    body = order_body(external_id=None)
+def _field_paths(schema, document, path=()):
+    """Every field path of a schema with the JSON types it allows: ("lines", 0, "quantity"), ["integer"]."""
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    paths = [(path, types)]
+    for name, member in schema.get("properties", {}).items():
+        paths += _field_paths(member, document, (*path, name))
+    if "items" in schema:
+        paths += _field_paths(schema["items"], document, (*path, 0))
+    return paths
+
+
+ORDER_DOCUMENT = openapi_document()
+FIELD_PATHS = _field_paths(ORDER_DOCUMENT["components"]["schemas"]["OrderCreate"], ORDER_DOCUMENT)
+
+
+def _body_with(path, value):
+    """A valid order (a pick-up when the path is its warehouse; else with every optional member but the
+    external id) with the member at `path` replaced by `value`."""
+    # No external id unless fuzzed: valid bodies are placed (until the stock runs out), not duplicates.
+    if path and path[0] == "pickup_warehouse":
+        body = order_body(external_id=None, shipping_address=None, shipping_method="pickup", pickup_warehouse="BRS")
+    else:
+        body = order_body(external_id=None, billing_address=_address(), coupon_codes=["SPRING"])
+    if not path:
+        return value
     target = body
     for step in path[:-1]:
         target = target[step]
     target[path[-1]] = value
+    return body
 
-    for attempt in (body, junk):
-        # The test client re-raises a view's exception, so a server error fails here too.
-        response = post_order(client, secret, attempt)
-        assert response.status_code == 201 or 400 <= response.status_code < 500, response.content
-        assert response["Content-Type"] == "application/json"
+
+def _created():
+    return [model.objects.count() for model in (Order, OrderEvent, StockMovement, IdempotencyKey)]
+
+
+@st.composite
+def wrong_types(draw):
+    path, allowed = draw(st.sampled_from(FIELD_PATHS))
+    wrong = draw(st.sampled_from(sorted(set(JSON_OF_TYPE) - set(allowed) - ({"number"} & set(allowed)))))
+    return path, draw(JSON_OF_TYPE[wrong])
+
+
+def test_the_fuzzed_paths_cover_every_field_of_the_schema():
+    paths = {path for path, _ in FIELD_PATHS}
+
+    assert {(), ("lines", 0, "quantity"), ("billing_address", "country"), ("pickup_warehouse",)} <= paths
+    assert len(paths) == len(FIELD_PATHS) > 25
+
+
+@hypothesis_settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=wrong_types())
+def test_a_value_of_the_wrong_type_at_any_field_path_gets_400_there_and_creates_nothing(
+    shop, spring, client, secret, case
+):
+    path, value = case
+    before = _created()
+
+    # Encoded here: post_order sends a str as it is, and a JSON string is a body too.
+    response = post_order(client, secret, json.dumps(_body_with(path, value)), key="fuzz-key")
+
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/json"
+    name = "body" if not path else ".".join(str(s) for s in path).replace(".0", "[0]")
+    assert name in response.json()["errors"], response.json()
+    assert _created() == before
+
+
+@hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from([path for path, _ in FIELD_PATHS]), value=JSON_VALUES, drop=st.booleans())
+def test_any_json_at_any_field_path_never_gets_a_server_error(shop, spring, client, secret, path, value, drop):
+    """Any JSON value at any field path, or the member left out: placed (201), or a 400, 409 or 422 that
+    leaves nothing behind. The test client re-raises a view's exception, so a server error fails too."""
+    body = _body_with(path, value)
+    if drop and path:
+        target = body
+        for step in path[:-1]:
+            target = target[step]
+        del target[path[-1]]
+    before = _created()
+
+    key = f"fuzz-{uuid.uuid4()}"
+
+    response = post_order(client, secret, json.dumps(body), key=key)
+
+    assert response.status_code in (201, 400, 409, 422), response.content
+    assert response["Content-Type"] == "application/json"
+    event(f"status {response.status_code}")
+    after = _created()
+    if response.status_code == 201:
+        assert after[0] == before[0] + 1
+    else:
+        # Nothing but, for a refusal by the service (not by parsing), the answer kept for replays.
+        assert after[:3] == before[:3]
+        assert after[3] - before[3] in (0, 1)
+        if after[3] > before[3]:
+            assert IdempotencyKey.objects.get(key=key).response_body == response.content.decode()
 
 
 # --- reading orders and stock ----------------------------------------------------------------------
@@ -576,14 +754,14 @@ def _catalogue(shop, count):
     return products
 
 
-def _all_pages(client, secret, url):
-    skus, pages = [], 0
+def _all_pages(client, secret, url, *, items=False):
+    results, pages = [], 0
     while url:
         body = get(client, secret, url).json()
         assert conforms(body, "StockPage") == {}
-        skus += [item["sku"] for item in body["results"]]
+        results += body["results"] if items else [item["sku"] for item in body["results"]]
         url, pages = body["next"], pages + 1
-    return skus, pages
+    return results, pages
 
 
 def test_without_skus_every_active_sku_is_listed_a_page_at_a_time(shop, client, secret):
@@ -596,25 +774,71 @@ def test_without_skus_every_active_sku_is_listed_a_page_at_a_time(shop, client, 
     assert pages == 3
 
 
-def test_updated_since_lists_what_changed_and_what_was_deactivated(shop, client, secret):
+def test_updated_since_lists_what_changed_and_what_was_deactivated_in_order_of_change(shop, client, secret):
     products = _catalogue(shop, 4)
-    before, since, after = (datetime(2026, 5, day, tzinfo=UTC) for day in (1, 2, 3))
+    before, since = datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 5, 2, tzinfo=UTC)
     Product.objects.update(updated_at=before)
     StockLevel.objects.update(updated_at=before)
-    # Changed after `since`: TEA-01's stock, TEA-02 deactivated, and PLATE's stock (a part of a kit).
-    StockLevel.objects.filter(product=products[1]).update(updated_at=after)
-    Product.objects.filter(pk=products[2].pk).update(is_active=False, updated_at=after)
-    StockLevel.objects.filter(product=shop["plate"], warehouse=shop["bristol"]).update(updated_at=after)
+    # Changed after `since`: PLATE's stock (a part of a kit), TEA-02 deactivated, TEA-01's stock.
+    StockLevel.objects.filter(product=shop["plate"], warehouse=shop["bristol"]).update(updated_at=_may(3))
+    Product.objects.filter(pk=products[2].pk).update(is_active=False, updated_at=_may(4))
+    StockLevel.objects.filter(product=products[1]).update(updated_at=_may(5))
     kit = KitFactory(sku="SET")
     KitComponentFactory(kit=kit, component=shop["plate"])
     Product.objects.filter(pk=kit.pk).update(updated_at=before)
 
     url = f"/api/v1/stock?limit=2&updated_since={since.isoformat().replace('+00:00', 'Z')}"
-    skus, _ = _all_pages(client, secret, url)
-    (deactivated,) = get(client, secret, "/api/v1/stock?sku=TEA-02").json()["results"]
+    items, _ = _all_pages(client, secret, url, items=True)
 
-    assert skus == ["PLATE", "SET", "TEA-01", "TEA-02"]
-    assert deactivated["is_active"] is False
+    # PLATE and SET changed at the same moment: by product id, the older product first.
+    assert [(item["sku"], item["is_active"], item["updated_at"]) for item in items] == [
+        ("PLATE", True, _may(3).isoformat()),
+        ("SET", True, _may(3).isoformat()),
+        ("TEA-02", False, _may(4).isoformat()),
+        ("TEA-01", True, _may(5).isoformat()),
+    ]
+
+
+def _may(day):
+    return datetime(2026, 5, day, tzinfo=UTC)
+
+
+def test_a_long_run_of_superseded_changes_gives_short_pages_but_every_sku(shop, client, secret):
+    products = _catalogue(shop, 20)
+    # Every product row changed on the 3rd, and then its stock on the 4th: the rows of the 3rd are
+    # passed over, a few batches a request, so the first pages come back empty but with a `next`.
+    Product.objects.update(updated_at=_may(3))
+    StockLevel.objects.update(updated_at=_may(4))
+
+    pages = []
+    url = "/api/v1/stock?limit=1&updated_since=2026-05-02T00:00:00Z"
+    while url:
+        body = get(client, secret, url).json()
+        pages.append([item["sku"] for item in body["results"]])
+        url = body["next"]
+
+    assert [] in pages
+    assert all(len(page) <= 1 for page in pages)
+    listed = [sku for page in pages for sku in page]
+    assert sorted(listed) == sorted(["MUG", "PLATE", *(p.sku for p in products)])
+
+
+def test_the_change_feed_costs_the_same_queries_whatever_the_page_size(shop, client, secret):
+    _catalogue(shop, 8)
+    # As it goes in a shop: each SKU's latest change is one row (here, its stock in Leeds).
+    Product.objects.update(updated_at=_may(1))
+    StockLevel.objects.update(updated_at=_may(1))
+    for day, level in enumerate(StockLevel.objects.filter(warehouse=shop["leeds"]).order_by("pk"), start=2):
+        StockLevel.objects.filter(pk=level.pk).update(updated_at=_may(day))
+    get(client, secret, "/api/v1/stock?limit=1")
+    counts = []
+    for limit in (2, 8):
+        with CaptureQueriesContext(connection) as queries:
+            response = get(client, secret, f"/api/v1/stock?limit={limit}&updated_since=2026-05-01T12:00:00Z")
+        assert len(response.json()["results"]) == limit
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
 
 
 def test_the_stock_list_costs_the_same_queries_whatever_the_page_size(shop, client, secret):
@@ -645,6 +869,9 @@ def test_the_stock_list_costs_the_same_queries_whatever_the_page_size(shop, clie
         ("sku=%00", "sku"),
         ("sku=MUG&limit=5", "sku"),
         ("after=%00", "after"),
+        ("updated_since=2026-05-01T12:00:00Z&after=TEA-01", "after"),
+        ("updated_since=2026-05-01T12:00:00Z&after=12_", "after"),
+        ("updated_since=2026-05-01T12:00:00Z&after=1_99999999999999999999", "after"),
         ("page=2", "page"),
     ],
 )

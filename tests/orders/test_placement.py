@@ -142,3 +142,14 @@ def test_invalid_input_is_refused_with_field_paths(shop, changes, errors):
     assert invalid.value.errors == errors
     assert not Order.objects.exists()
     assert not OrderEvent.objects.exists()
+
+
+def test_an_inactive_customer_is_refused_on_the_customer_field(shop):
+    customer = CustomerFactory(name="Ann Lee", is_active=False)
+
+    with pytest.raises(InvalidOrder) as invalid:
+        order_place(data=order(("MUG", 1), customer_id=customer.pk, payment_method="account"))
+
+    assert invalid.value.errors == {"customer": "Ann Lee is inactive: reactivate the customer to take an order"}
+    assert not Order.objects.exists()
+    assert reserved(shop["mug"], shop["leeds"]) == 0
