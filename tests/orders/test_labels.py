@@ -586,3 +586,18 @@ def test_the_order_page_shows_each_parcels_label_and_the_rates(
     assert label_files(media) == []
     page = client.get(reverse("orders:order-detail", args=[number])).content.decode()
     assert reverse("orders:shipment-labels", args=[number, 1]) in page
+
+
+def test_while_a_label_is_made_its_block_refreshes_itself(carriers, client_as):
+    box = requested_parcel(carriers)
+    number = box.shipment.order.number
+    client = client_as(roles.WAREHOUSE)
+    block_url = reverse("orders:shipment-labels-block", args=[number, 1])
+
+    page = client.get(reverse("orders:order-detail", args=[number])).content.decode()
+    assert f'hx-get="{block_url}" hx-trigger="every 2s"' in page
+
+    parcel_label_create(parcel_id=box.pk)
+    block = client.get(block_url).content.decode()
+    assert "<html" not in block and 'hx-trigger="every 2s"' not in block
+    assert Parcel.objects.get(pk=box.pk).tracking_number in block
