@@ -6,6 +6,7 @@ follows the returned units (partially returned, returned) and its payment status
 and credit notes.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -132,13 +133,17 @@ def return_receive(*, rma_id: int, receipts: list[ReturnReceipt], actor=None) ->
 
     into_stock: list[StockLine] = []
     into_quarantine: list[StockLine] = []
+    # Units of each order line valued earlier in this return (one line may have shipped in two parts).
+    valued_here: dict[int, int] = defaultdict(int)
     for receipt in receipts:
         line = lines[receipt.return_line_id]
         line.received_quantity, line.condition = receipt.quantity, receipt.condition
         if receipt.quantity:
             bin_ = _bin_for(receipt, bins)
             line.bin = bin_
-            line.value_amount = _value_of(line)
+            order_line_id = line.shipment_line.order_line_id
+            line.value_amount = _value_of(line, valued_here[order_line_id])
+            valued_here[order_line_id] += receipt.quantity
             target = into_quarantine if receipt.condition == ReturnCondition.DAMAGED else into_stock
             target.append(StockLine(line.shipment_line.order_line.product_id, receipt.quantity, bin_.pk))
     for to_quarantine, stock_lines in ((False, into_stock), (True, into_quarantine)):
@@ -176,10 +181,11 @@ def _bin_for(receipt: ReturnReceipt, bins: dict[int, Bin]) -> Bin | None:
     return fitting[0] if fitting else None
 
 
-def _value_of(line: ReturnLine) -> Decimal:
+def _value_of(line: ReturnLine, valued_here: int) -> Decimal:
     """The received units' share of what the customer paid for the line (tax included). Shares are
-    taken as differences of a running total, so returning every unit gives back the line's total to
-    the cent however the units were split across returns."""
+    taken as differences of a running total (earlier returns, then `valued_here` units valued earlier
+    in this one), so returning every unit gives back the line's total to the cent however the units
+    were split across returns and shipments."""
     order_line = line.shipment_line.order_line
     order = order_line.order
     paid = order_line.total_amount + (Decimal(0) if order.prices_include_tax else order_line.tax_amount)
@@ -190,7 +196,7 @@ def _value_of(line: ReturnLine) -> Decimal:
         .exclude(pk=line.pk)
         .aggregate(total=Sum("received_quantity"))["total"]
         or 0
-    )
+    ) + valued_here
 
     def share(units: int) -> Decimal:
         return quantize(paid * units / order_line.quantity)

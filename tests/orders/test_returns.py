@@ -6,10 +6,10 @@ import pytest
 
 from inventory.models import BinStock, StockLevel
 from orders.exceptions import InvalidOrder, OrderError
-from orders.models import CreditNote, ReturnAuthorisation
+from orders.models import CreditNote, ReturnAuthorisation, ShipmentLine
 from orders.selectors import customer_open_balance
 from orders.services.lifecycle import order_payment_record
-from orders.services.placement import order_place
+from orders.services.placement import ShipmentInput, order_place
 from orders.services.returns import (
     ReturnReceipt,
     ReturnRequest,
@@ -22,7 +22,8 @@ from orders.services.shipping import shipment_deliver, shipment_ship
 from orders.states import OrderStatus, PaymentStatus, ReturnStatus
 from tests.crm.factories import CustomerFactory
 from tests.inventory.factories import BinFactory
-from tests.orders.factories import order
+from tests.orders.factories import HOME, order
+from tests.pricing.factories import CouponFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +181,19 @@ def test_the_open_balance_on_account_counts_payments_and_credit_notes(shop, bins
     order_payment_record(order_id=first.pk, amount=D("10.00"), reference="bank")
 
     assert customer_open_balance(customer_id=customer.pk) == D("31.90")  # 53.90 - 12.00 - 10.00
+
+
+def test_units_of_one_line_shipped_apart_and_returned_together_give_back_the_line_total(shop, bins):
+    CouponFactory(code="TWENTY", promotion__kind="order_fixed", promotion__value=D("20.00"))
+    one_each = tuple(ShipmentInput(ship_to=HOME, lines=((0, 1),)) for _ in range(3))
+    placed = order_place(data=order(("MUG", 3), shipments=one_each, coupon_codes=("TWENTY",)))
+    line_total = placed.lines.get().total_amount
+    assert line_total == D("16.00")  # 36.00 less 20.00: a third is 5.333...
+    for shipment in placed.shipments.all():
+        shipment_ship(shipment_id=shipment.pk, carrier="DPD")
+    rows = ShipmentLine.objects.filter(shipment__order=placed).order_by("pk")
+
+    rma = return_authorise(order_id=placed.pk, lines=[ReturnRequest(row.pk, 1, "not_needed") for row in rows])
+    return_receive(rma_id=rma.pk, receipts=[ReturnReceipt(line.pk, 1) for line in rma.lines.order_by("pk")])
+
+    assert sorted(rma.lines.values_list("value_amount", flat=True)) == [D("5.33"), D("5.33"), D("5.34")]
