@@ -1,6 +1,7 @@
 """API v1 endpoints: parse and check the request, call one service or selector, answer in JSON."""
 
 import json
+from dataclasses import replace
 from functools import partial
 from urllib.parse import urlencode
 
@@ -28,7 +29,7 @@ _order_place_body = order_place.__wrapped__
 def order_create(request):
     key = idempotency_key(request)
     payload = read_json(request)
-    data = parse_order(payload)
+    data = replace(parse_order(payload), placed_via=f"API token {request.api_token.name}")
     answer = idempotent_run(
         token=request.api_token,
         key=key,

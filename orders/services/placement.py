@@ -96,6 +96,8 @@ class OrderInput:
     paid_reference: str = ""
     notes_customer: str = ""
     notes_internal: str = ""
+    # Who placed it when no staff user did, for the timeline (e.g. "API token shopify").
+    placed_via: str = ""
 
 
 # Read with the order's products (pricing.selectors.catalog_products), written in SQL for the same
@@ -177,7 +179,7 @@ def order_place(*, data: OrderInput, actor=None, at: datetime | None = None) -> 
         _event(
             order,
             "placed",
-            f"Order placed by {_who(actor)} via {order.get_channel_display()}",
+            f"Order placed by {_who(actor, data.placed_via)} via {order.get_channel_display()}",
             actor,
             new=str(order.total_amount),
         )
@@ -674,9 +676,9 @@ def _adjustment(adjustment) -> dict:
     }
 
 
-def _who(actor) -> str:
+def _who(actor, placed_via: str = "") -> str:
     if actor is None or not getattr(actor, "pk", None):
-        return "the system"
+        return placed_via or "the system"
     return actor.get_full_name() or actor.get_username()
 
 

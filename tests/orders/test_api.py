@@ -110,6 +110,13 @@ def test_an_order_is_placed_with_exact_money_and_order_discounts_inside_the_line
     assert (reserved(shop["mug"]), reserved(shop["plate"])) == (2, 1)
 
 
+def test_the_timeline_names_the_token_that_placed_the_order(shop, client, secret):
+    response = post_order(client, secret, order_body())
+
+    placed = Order.objects.get(number=response.json()["number"])
+    assert placed.events.first().message == "Order placed by API token Storefront via Web shop"
+
+
 def test_with_prices_before_tax_the_total_adds_the_tax(shop, client, secret):
     PricingPolicy.objects.filter(pk=1).update(prices_include_tax=False)
     PromotionFactory(name="Spring sale", kind="order_percent", value=D("10"))
