@@ -22,6 +22,16 @@ def _locked(order_id: int) -> Order:
     return Order.objects.select_for_update().get(pk=order_id)
 
 
+def locked_with_order(model, pk: int, what: str):
+    """Lock a row that belongs to an order (a shipment, a return) and its order: the order first, as
+    every order service does, so that two services never wait on each other in opposite orders."""
+    order_id = model.objects.filter(pk=pk).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise OrderError(f"There is no {what} {pk}.")
+    order = _locked(order_id)
+    return order, model.objects.select_for_update().get(pk=pk)
+
+
 def _event(order: Order, kind: str, message: str, actor, *, old=None, new=None) -> None:
     OrderEvent.objects.create(
         order=order,

@@ -23,7 +23,7 @@ from inventory.services import StockLine
 from orders.exceptions import InvalidOrder, OrderError
 from orders.models import CreditNote, Order, Payment, ReturnAuthorisation, ReturnLine, ShipmentLine
 from orders.selectors import returnable_quantities
-from orders.services.lifecycle import _event, _locked, payment_status_update
+from orders.services.lifecycle import _event, _locked, locked_with_order, payment_status_update
 from orders.services.shipping import order_status_follow
 from orders.states import RETURNABLE, ReturnCondition, ReturnReason, ReturnStatus, Settlement
 
@@ -94,11 +94,7 @@ def return_authorise(*, order_id: int, lines: list[ReturnRequest], note: str = "
 
 
 def _locked_rma(rma_id: int) -> tuple[Order, ReturnAuthorisation]:
-    order_id = ReturnAuthorisation.objects.filter(pk=rma_id).values_list("order_id", flat=True).first()
-    if order_id is None:
-        raise OrderError(f"There is no return {rma_id}.")
-    order = _locked(order_id)
-    return order, ReturnAuthorisation.objects.select_for_update().get(pk=rma_id)
+    return locked_with_order(ReturnAuthorisation, rma_id, "return")
 
 
 @transaction.atomic

@@ -22,19 +22,14 @@ from inventory.services import StockLine
 from orders.exceptions import OrderError
 from orders.models import Order, Payment, ReturnLine, Shipment, ShipmentLine
 from orders.services.invoicing import invoice_issue
-from orders.services.lifecycle import SOURCE, _event, _locked, _set_status, payment_status_update
+from orders.services.lifecycle import SOURCE, _event, _set_status, locked_with_order, payment_status_update
 from orders.states import OrderStatus, PaymentMethod, PaymentStatus, ReturnStatus, ShipmentStatus
 
 PICKUP_CARRIER = "Store pick-up"
 
 
 def _locked_shipment(shipment_id: int) -> tuple[Order, Shipment]:
-    """Lock the order, then its shipment: the order first, as every order service does."""
-    order_id = Shipment.objects.filter(pk=shipment_id).values_list("order_id", flat=True).first()
-    if order_id is None:
-        raise OrderError(f"There is no shipment {shipment_id}.")
-    order = _locked(order_id)
-    return order, Shipment.objects.select_for_update().get(pk=shipment_id)
+    return locked_with_order(Shipment, shipment_id, "shipment")
 
 
 @transaction.atomic

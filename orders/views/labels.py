@@ -18,21 +18,15 @@ from backoffice.models import BackgroundJob
 from orders import selectors
 from orders.exceptions import OrderError
 from orders.forms.labels import LabelsBatchForm, ServiceForm, TrackingForm
-from orders.models import Carrier, CarrierService, Parcel, Shipment
+from orders.models import Carrier, CarrierService, Parcel
 from orders.services import labels as services
 from orders.shipping.rates import rate_choose, rate_quotes, shipment_parcel_specs
 from orders.views.access import orders_permission
+from orders.views.shipping import shipment_or_404
 
 VIEW_PARCEL = "orders.view_parcel"
 CHANGE_PARCEL = "orders.change_parcel"
 CHANGE_SHIPMENT = "orders.change_shipment"
-
-
-def _shipment(number: str, position: int) -> Shipment:
-    shipment = selectors.shipment_get(number=number, position=position)
-    if shipment is None:
-        raise Http404("No such shipment.")
-    return shipment
 
 
 def _parcel(parcel_id: int) -> Parcel:
@@ -64,7 +58,7 @@ def _run(request, perform, done: str) -> bool:
 def shipment_rates(request, number, position):
     """Rate shopping for a shipment: every service's price and arrival, the best one marked, and the
     manual carriers, to choose from."""
-    shipment = _shipment(number, position)
+    shipment = shipment_or_404(number, position)
     try:
         quotes = rate_quotes(shipment_id=shipment.pk)
         weights = [spec.weight_grams for spec in shipment_parcel_specs(shipment.pk)]
@@ -91,7 +85,7 @@ def shipment_rates(request, number, position):
 @require_POST
 @orders_permission(CHANGE_SHIPMENT)
 def shipment_service(request, number, position):
-    shipment = _shipment(number, position)
+    shipment = shipment_or_404(number, position)
     form = ServiceForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a carrier service.")
@@ -115,7 +109,7 @@ def shipment_service(request, number, position):
 @orders_permission(VIEW_PARCEL)
 def shipment_labels_block(request, number, position):
     """The Labels block alone: the order page polls it while a label is being made."""
-    shipment = _shipment(number, position)
+    shipment = shipment_or_404(number, position)
     context = {
         "order": shipment.order,
         "shipment": shipment,
@@ -128,7 +122,7 @@ def shipment_labels_block(request, number, position):
 @orders_permission(CHANGE_PARCEL)
 def shipment_labels(request, number, position):
     """Create the labels of a shipment's parcels (one parcel of all its units if it has none)."""
-    shipment = _shipment(number, position)
+    shipment = shipment_or_404(number, position)
     try:
         job = services.shipments_labels_request(shipment_ids=[shipment.pk], actor=request.user)
     except OrderError as error:
@@ -199,7 +193,7 @@ def parcel_tracking(request, parcel_id):
 @orders_permission(CHANGE_SHIPMENT)
 def shipment_dispatch(request, number, position):
     """The carrier took the shipment's parcels: it ships and the customer is e-mailed."""
-    shipment = _shipment(number, position)
+    shipment = shipment_or_404(number, position)
     _run(
         request,
         lambda: services.shipment_dispatch(shipment_id=shipment.pk, actor=request.user),

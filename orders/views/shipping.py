@@ -17,7 +17,7 @@ from orders.views.access import orders_permission
 CHANGE_SHIPMENT = "orders.change_shipment"
 
 
-def _shipment(number: str, position: int) -> Shipment:
+def shipment_or_404(number: str, position: int) -> Shipment:
     shipment = selectors.shipment_get(number=number, position=position)
     if shipment is None:
         raise Http404("No such shipment.")
@@ -27,7 +27,7 @@ def _shipment(number: str, position: int) -> Shipment:
 @require_POST
 @orders_permission(CHANGE_SHIPMENT)
 def shipment_ship(request, number, position):
-    shipment = _shipment(number, position)
+    shipment = shipment_or_404(number, position)
     form = ShipForm(request.POST)
     if shipment.is_pickup:
         carrier = tracking_number = ""
@@ -52,7 +52,7 @@ def shipment_ship(request, number, position):
 @require_POST
 @orders_permission(CHANGE_SHIPMENT)
 def shipment_deliver(request, number, position):
-    shipment = _shipment(number, position)
+    shipment = shipment_or_404(number, position)
     try:
         services.shipment_deliver(shipment_id=shipment.pk, actor=request.user)
     except OrderError as error:

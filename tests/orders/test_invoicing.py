@@ -1,12 +1,11 @@
 """Invoices: issued once per order (on first shipping or on demand), a snapshot of the order with a
 tax breakdown that adds up, numbered gapless and in sequence per year, even under concurrency."""
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from orders.exceptions import OrderError
@@ -18,6 +17,7 @@ from orders.services.placement import LineInput, ShipmentInput
 from orders.services.shipping import shipment_ship
 from orders.states import OrderStatus
 from pricing.models import PricingPolicy
+from tests.inventory.test_concurrency import run_together
 from tests.orders.documents_support import BILLING, DELIVERY, business_order, stationery_shop
 from tests.orders.factories import order as order_input
 
@@ -225,28 +225,6 @@ def test_an_invoiced_order_can_no_longer_be_edited(shop):
 
 
 # --- concurrency --------------------------------------------------------------------------------
-
-
-def run_together(work, count):
-    """Start `count` threads that call work(i) at the same moment; return their results or errors."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 class Abandoned(Exception):
