@@ -294,6 +294,12 @@ RETURN_INSTRUCTIONS = env.str(
 SHIPPING_HOLIDAYS = frozenset(env.list("SHIPPING_HOLIDAYS", cast=date.fromisoformat, default=[]))
 # More parcels than this in one label request make a background job with a progress bar.
 LABELS_JOB_THRESHOLD = env.int("LABELS_JOB_THRESHOLD", default=10)
+# The credentials ShipStation's Custom Store sends to /integrations/shipstation/ (orders.shipstation).
+# Set, they take the place of the account a manager sets in the admin; empty, the admin's is used.
+SHIPSTATION_USERNAME = env.str("SHIPSTATION_USERNAME", default="")
+SHIPSTATION_PASSWORD = env.str("SHIPSTATION_PASSWORD", default="")
+if bool(SHIPSTATION_USERNAME) != bool(SHIPSTATION_PASSWORD):
+    raise ImproperlyConfigured("Set both SHIPSTATION_USERNAME and SHIPSTATION_PASSWORD, or neither")
 
 # --- E-mail and logging -----------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(

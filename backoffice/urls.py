@@ -31,6 +31,7 @@ urlpatterns = [
     path("customers/", include("crm.urls")),
     path("orders/", include("orders.urls")),
     path("api/v1/", include("orders.api.urls")),
+    path("integrations/", include("orders.shipstation.urls")),
     *pending_sections,
 ]
 

@@ -8,11 +8,14 @@ and are edited here.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from backoffice.admin import ReadOnlyAdmin
 from orders.exceptions import OrderError
@@ -30,9 +33,12 @@ from orders.models import (
     ReturnLine,
     Shipment,
     ShippingZone,
+    ShipStationAccount,
+    ShipStationNotice,
     WarehousePriority,
 )
 from orders.services import lifecycle
+from orders.shipstation.export import STATUS_MAPPING
 from orders.states import HoldReason
 
 
@@ -311,3 +317,98 @@ class InvoiceAdmin(ReadOnlyAdmin):
             reverse("orders:invoice-html", args=[obj.order.number]),
             reverse("orders:invoice-pdf", args=[obj.order.number]),
         )
+
+
+# --- ShipStation (orders.shipstation): the credentials it calls with, and what it sent ----------------
+
+
+class ShipStationAccountForm(forms.ModelForm):
+    """The password is typed here and stored hashed; it is never shown again."""
+
+    new_password = forms.CharField(
+        label="Password",
+        required=False,
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="The password to type into ShipStation's connection form. Stored hashed: leave blank to keep "
+        "the current one.",
+    )
+
+    class Meta:
+        model = ShipStationAccount
+        fields = ("username", "new_password", "is_active")
+        help_texts = {"username": "The username to type into ShipStation's connection form."}
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("new_password") and not self.instance.password:
+            self.add_error("new_password", "Set a password.")
+        return data
+
+    def save(self, commit=True):
+        account = super().save(commit=False)
+        if self.cleaned_data.get("new_password"):
+            account.password = make_password(self.cleaned_data["new_password"])
+        if commit:
+            account.save()
+        return account
+
+
+@admin.register(ShipStationAccount)
+class ShipStationAccountAdmin(admin.ModelAdmin):
+    """The one account ShipStation's Custom Store connects with (SHIPSTATION_USERNAME and
+    SHIPSTATION_PASSWORD, where set, take its place), with what to type into ShipStation."""
+
+    form = ShipStationAccountForm
+    list_display = ("username", "is_active", "updated_at")
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not ShipStationAccount.objects.exists()
+
+    def get_fieldsets(self, request, obj=None):
+        return [(None, {"fields": ("username", "new_password", "is_active"), "description": self._guide(request)})]
+
+    @staticmethod
+    def _guide(request) -> str:
+        endpoint = request.build_absolute_uri(reverse("shipstation:endpoint"))
+        rows = format_html_join("", "<tr><th>{}</th><td><code>{}</code></td><td>{}</td></tr>", STATUS_MAPPING)
+        override = (
+            mark_safe(
+                "<p><strong>SHIPSTATION_USERNAME and SHIPSTATION_PASSWORD are set on the server: they are the "
+                "credentials in use, not this account's.</strong></p>"
+            )
+            if settings.SHIPSTATION_USERNAME
+            else ""
+        )
+        return format_html(
+            "{}<p>In ShipStation, add a <em>Custom Store</em>: URL to custom XML page <code>{}</code>, and this "
+            "username and password. Then type these status names into its status fields (they are case "
+            "sensitive):</p><table><thead><tr><th>ShipStation field</th><th>Our status</th><th>Meaning</th></tr>"
+            "</thead><tbody>{}</tbody></table><p>Each shipment to an address is one ShipStation order (an order "
+            "sent from two warehouses is two, numbered <code>&lt;order&gt;-1</code>, <code>-2</code>).</p>",
+            override,
+            endpoint,
+            rows,
+        )
+
+
+@admin.register(ShipStationNotice)
+class ShipStationNoticeAdmin(ReadOnlyAdmin):
+    """Every shipnotify ShipStation sent, as received, and what became of it."""
+
+    list_display = ("received_at", "outcome", "status_code", "order_number", "tracking_number", "shipment", "message")
+    list_filter = ("outcome",)
+    list_select_related = ("shipment__order",)
+    search_fields = ("params__order_number", "params__tracking_number")
+    date_hierarchy = "received_at"
+    ordering = ("-id",)
+    fields = ("received_at", "outcome", "status_code", "message", "shipment", "parcel", "params", "body")
+
+    @admin.display(description="Order number")
+    def order_number(self, obj):
+        return (obj.params or {}).get("order_number", "")
+
+    @admin.display(description="Tracking number")
+    def tracking_number(self, obj):
+        return (obj.params or {}).get("tracking_number", "")

@@ -32,46 +32,14 @@ def client_as(client, staff_user):
 
 @pytest.fixture
 def celery_worker(transactional_db):
-    """A real Celery worker process on the machine's Redis, using the test database.
+    """A real Celery worker process on the machine's Redis, using the test database (tests/workers.py).
 
-    The tests' queue name is unique per run (tests/settings.py), so no other worker takes our tasks.
     Yields the worker's hostname; the worker is stopped (warm shutdown, then killed) afterwards.
     """
-    import subprocess
-    import sys
-    import time
-    import uuid
+    from tests.workers import start_worker, stop_worker
 
-    from django.conf import settings
-    from django.db import connection
-
-    from backoffice.models import WorkerHeartbeat
-
-    hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        # The worker must use the test database, which is committed to in transactional tests.
-        "TEST_WORKER_DATABASE_NAME": connection.settings_dict["NAME"],
-        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-        "WORKER_HEARTBEAT_INTERVAL": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "backoffice", "worker", "--hostname", hostname,
-         "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-        env=env,
-    )  # fmt: skip
+    process, hostname = start_worker()
     try:
-        deadline = time.monotonic() + 30
-        while not WorkerHeartbeat.objects.filter(hostname=hostname).exists():
-            assert process.poll() is None, f"the Celery worker exited with {process.returncode}"
-            assert time.monotonic() < deadline, "the Celery worker did not start within 30 s"
-            time.sleep(0.2)
         yield hostname
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_worker(process)

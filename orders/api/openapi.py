@@ -1,12 +1,21 @@
 """The OpenAPI 3.1 document of API v1, served at /api/v1/schema.
 
-It is also the validator of request bodies (backoffice.api.schema checks OrderCreate), so what it
-says a client may send is exactly what is accepted. Shipping methods and channels are filled in from
-settings and from pricing's channel list when the document is built.
+It is also the validator of request bodies (backoffice.api.schema checks OrderCreate and the tracking
+events' neutral form), so what it says a client may send is exactly what is accepted. Shipping methods
+and channels are filled in from settings and from pricing's channel list when the document is built.
 """
 
 from django.conf import settings
 
+from orders.models import Parcel, TrackingEvent
+from orders.services.tracking import (
+    AMBIGUOUS_TRACKING_NUMBER,
+    CREATED,
+    DUPLICATE,
+    EVENT_ID_CONFLICT,
+    REFUSED,
+    UNKNOWN_TRACKING_NUMBER,
+)
 from orders.states import HoldReason, OrderStatus, PaymentMethod, PaymentStatus, ShipmentStatus
 from pricing.models import Channel
 
@@ -20,6 +29,7 @@ MAX_COUPONS = 10
 MAX_QUANTITY = 100_000
 # The shipping method of an order collected by the customer at a warehouse that allows it.
 PICKUP = "pickup"
+MAX_TRACKING_EVENTS = 100
 
 
 def _text(max_length: int, *, required: bool = False, **more) -> dict:
@@ -112,6 +122,7 @@ def _input_schemas() -> dict:
         "LineInput": _object(
             {"sku": _text(64, required=True), "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY}}
         ),
+        **_tracking_input_schemas(),
         "PaymentInput": _object(
             {
                 "method": {"type": "string", "enum": list(PaymentMethod.values)},
@@ -123,6 +134,109 @@ def _input_schemas() -> dict:
                 ),
             },
             required=["method"],
+        ),
+    }
+
+
+def _tracking_event_properties() -> dict:
+    statuses = ", ".join(TrackingEvent.Status.values)
+    return {
+        "event_id": _text(
+            100,
+            required=True,
+            description="The carrier's id of this event, unique to it: a repeat of the id is the same event.",
+        ),
+        "tracking_number": _text(60, required=True, examples=["SW000000123"]),
+        "status": _text(
+            40,
+            required=True,
+            examples=["in_transit"],
+            description=f"One of {statuses} (carriers' usual words for them are read too, e.g. "
+            "`in transit`, `accepted`, `failed_attempt`, in any case).",
+        ),
+        "time": _text(
+            40,
+            required=True,
+            format="date-time",
+            examples=["2026-05-04T09:30:00+01:00"],
+            description="When it happened, ISO 8601 with its offset, from 2000 to a day from now.",
+        ),
+        "location": _nullable(_text(200)),
+        "description": _nullable(_text(300)),
+    }
+
+
+_CARRIER = _text(
+    30,
+    required=True,
+    pattern=r"^[-a-zA-Z0-9_]+$",
+    **{"x-pattern-message": "must be a carrier code"},
+    description="The code of the carrier whose adapter reads the body; without it, the neutral form "
+    "documented here. A carrier whose adapter reads its own format takes that format instead.",
+)
+
+
+def _tracking_input_schemas() -> dict:
+    event = _tracking_event_properties()
+    return {
+        "TrackingEventInput": _object(event, required=["event_id", "tracking_number", "status", "time"]),
+        "TrackingEventCreate": _object(
+            {**event, "carrier": _CARRIER}, required=["event_id", "tracking_number", "status", "time"]
+        ),
+        "TrackingEventBatch": _object(
+            {
+                "carrier": _CARRIER,
+                "events": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": MAX_TRACKING_EVENTS,
+                    "items": _ref("TrackingEventInput"),
+                },
+            },
+            required=["events"],
+        ),
+    }
+
+
+def _tracking_output_schemas() -> dict:
+    def nullable_object(properties: dict) -> dict:
+        return {**_object(properties), "type": ["object", "null"]}
+
+    return {
+        "TrackingEventsResult": _object({"events": {"type": "array", "items": _ref("TrackingOutcome")}}),
+        "TrackingOutcome": _object(
+            {
+                "event_id": {"type": "string"},
+                "tracking_number": {"type": "string"},
+                "result": {
+                    "type": "string",
+                    "enum": [CREATED, DUPLICATE, REFUSED],
+                    "description": "created: stored now; duplicate: received before, nothing changed; "
+                    "refused: not stored, see `error` and `message`.",
+                },
+                "error": {
+                    "type": ["string", "null"],
+                    "enum": [UNKNOWN_TRACKING_NUMBER, AMBIGUOUS_TRACKING_NUMBER, EVENT_ID_CONFLICT, None],
+                },
+                "message": {"type": ["string", "null"]},
+                "parcel": nullable_object(
+                    {"position": {"type": "integer"}, "status": {"type": "string", "enum": list(Parcel.Status.values)}}
+                ),
+                "shipment": nullable_object(
+                    {"position": {"type": "integer"}, "status": {"type": "string", "enum": list(ShipmentStatus.values)}}
+                ),
+                "order": nullable_object(
+                    {
+                        "number": {"type": "string"},
+                        "status": {"type": "string", "enum": list(OrderStatus.values)},
+                        "payment_status": {"type": "string", "enum": list(PaymentStatus.values)},
+                    }
+                ),
+            }
+        ),
+        "TrackingRefusal": _error(
+            event_id={"type": "string"},
+            tracking_number={"type": "string"},
         ),
     }
 
@@ -237,6 +351,7 @@ def _output_schemas() -> dict:
                 "available": {"type": "integer"},
             }
         ),
+        **_tracking_output_schemas(),
         "Error": _error(),
         "ValidationError": _error(
             errors={
@@ -275,6 +390,56 @@ def _response(description: str, schema: str, **headers) -> dict:
 _UNAUTHORIZED = _response("No valid token (see the WWW-Authenticate header).", "Error")
 
 
+def _tracking_events_operation() -> dict:
+    return {
+        "operationId": "tracking_events_create",
+        "summary": "Carriers' tracking events",
+        "description": (
+            "One event as the body, or up to "
+            f'{MAX_TRACKING_EVENTS} as {{"events": [...]}}. Each moves its parcel (found by tracking '
+            "number; else a shipment shipped without parcels, by its own tracking number) to the status of "
+            "its newest event by `time`: an older event arriving late is stored and changes nothing, and "
+            "delivered is final but for returned_to_sender. A parcel still packed that the carrier reports "
+            "moving ships (stock leaves, the customer is e-mailed). Once every parcel of a shipment is "
+            "delivered, the shipment and then the order are delivered (completed when paid); cash on "
+            "delivery is recorded as collected by the carrier, awaiting remittance. Delivery problems and "
+            "returns to sender show on the order's timeline.\n\n"
+            "The event id is the idempotency key (no Idempotency-Key header is used): a repeated event "
+            "changes nothing and is answered with `result` duplicate and where its parcel stands now; the "
+            "same id with other content is refused (event_id_conflict).\n\n"
+            "A malformed body gets 400 naming each bad field, and nothing of it is stored. A single event "
+            "that cannot be applied gets 422 (unknown_tracking_number, ambiguous_tracking_number) or 409 "
+            "(event_id_conflict). In a batch each event is taken on its own: the good ones are stored, the "
+            "others come back with `result` refused and their `error`, and the answer is 201 if any event "
+            "was stored, else 200 (every event a repeat or refused)."
+        ),
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"oneOf": [_ref("TrackingEventCreate"), _ref("TrackingEventBatch")]}}
+            },
+        },
+        "responses": {
+            "201": _response(
+                "At least one event was stored: each event's outcome, in the order sent.", "TrackingEventsResult"
+            ),
+            "200": _response(
+                "Nothing new: every event was a repeat (or, in a batch, refused).", "TrackingEventsResult"
+            ),
+            "400": _response("Invalid: `errors` maps field paths to messages; nothing was stored.", "ValidationError"),
+            "401": _UNAUTHORIZED,
+            "409": _response("event_id_conflict: the event id came before with other content.", "TrackingRefusal"),
+            "411": _response("The body came chunked, without a Content-Length.", "Error"),
+            "413": _response("The body is too large.", "Error"),
+            "415": _response("The body is not application/json.", "Error"),
+            "422": _response(
+                "unknown_tracking_number or ambiguous_tracking_number (a single event): nothing was stored.",
+                "TrackingRefusal",
+            ),
+        },
+    }
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
@@ -282,7 +447,8 @@ def openapi_document() -> dict:
             "title": "Backoffice API",
             "version": "1",
             "description": (
-                "Orders in, order status and stock out, for storefronts and other programs. "
+                "Orders in, order status and stock out, for storefronts and other programs; carriers' "
+                "tracking events in. "
                 "Authenticate with `Authorization: Bearer <token>` (tokens come from "
                 "`python manage.py create_api_token NAME`). Money is a decimal string. "
                 "Errors are JSON: `error` (a code), `message`, and details per error."
@@ -388,6 +554,7 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/tracking-events": {"post": _tracking_events_operation()},
             "/schema": {
                 "get": {
                     "operationId": "schema",

@@ -1,4 +1,5 @@
-"""API requests made into the inputs of services and selectors: POST /orders bodies, GET /stock queries.
+"""API requests made into the inputs of services and selectors: POST /orders bodies, GET /stock queries,
+POST /tracking-events bodies.
 
 An order body is checked against the OpenAPI document's schema (types, required and unknown fields,
 lengths, enums), then for what a schema cannot say (real ISO country codes, e-mail addresses, phone
@@ -8,19 +9,24 @@ charge and the customer found by e-mail address. Stock, SKUs, coupons, pick-up w
 of payment are the service's to check; its errors come back with field paths too.
 """
 
+import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from backoffice.api.http import invalid
-from backoffice.api.schema import validate
+from backoffice.api.schema import ROOT, child_path, validate
 from crm.exceptions import CrmError
 from crm.normalise import default_region, normalise_country, normalise_email, normalise_phone, normalise_postal_code
-from orders.api.openapi import PICKUP, openapi_document
+from orders.api.openapi import MAX_TRACKING_EVENTS, PICKUP, openapi_document
 from orders.api.selectors import ChangeCursor, change_cursor_parse, customer_id_for_email
+from orders.models import Carrier, TrackingEvent
 from orders.services.placement import AddressInput, LineInput, OrderInput, ShipmentInput
+from orders.shipping.carriers import CarrierAdapter, CarrierError, TrackingUpdate, adapter_for
+from orders.shipping.carriers.base import TRACKING_STATUSES
 from orders.states import PaymentMethod
 
 STOCK_PAGE_SIZE = 100
@@ -180,3 +186,134 @@ def _moment(text: str | None, errors: dict[str, str]):
     if moment is None or moment.tzinfo is None:
         errors["updated_since"] = "must be an ISO 8601 time with its offset, e.g. 2026-05-01T12:00:00Z"
     return moment
+
+
+# --- tracking events --------------------------------------------------------------------------------
+
+# Events from before this or further ahead than the leeway are a carrier's (or a client's) mistake; the
+# bounds also keep times far from the ends of the calendar, which the database cannot give back.
+EARLIEST_TRACKING_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+TRACKING_CLOCK_LEEWAY = timedelta(days=1)
+_TIME_MESSAGE = "must be an ISO 8601 time with its offset, e.g. 2026-05-04T09:30:00+01:00"
+
+
+class _NeutralTracking(CarrierAdapter):
+    """The neutral form of tracking events (CarrierAdapter.parse_tracking), for bodies naming no carrier."""
+
+    creates_labels = False
+
+    def __init__(self):
+        super().__init__(carrier=None)
+
+    def quote(self, *, services, parcels, destination):
+        raise CarrierError("The neutral form only reads tracking events.")
+
+    def create_label(self, request):
+        raise CarrierError("The neutral form only reads tracking events.")
+
+    def cancel_label(self, *, tracking_number):
+        raise CarrierError("The neutral form only reads tracking events.")
+
+
+@dataclass(frozen=True)
+class TrackingRequest:
+    updates: list[TrackingUpdate]
+    # One event sent as the body itself: a refusal of it is the answer's status (422 or 409).
+    single: bool
+
+
+def parse_tracking_events(payload) -> TrackingRequest:
+    """The events of a POST /tracking-events body, read by the adapter of its `carrier` (the neutral
+    form without one); raises ApiError 400 naming each bad field, before anything is stored."""
+    if not isinstance(payload, dict):
+        raise invalid({ROOT: 'must be an object: one event, or {"events": [...]}'})
+    batch = "events" in payload
+    adapter = _tracking_adapter(payload)
+    if type(adapter).parse_tracking is CarrierAdapter.parse_tracking:
+        _check_neutral(payload, batch)
+    try:
+        updates = adapter.parse_tracking(payload)
+    except (CarrierError, ValueError) as error:
+        # Only a carrier's own format gets here: the neutral form was checked field by field above.
+        raise invalid({ROOT: str(error)}, f"The tracking events cannot be read: {error}") from None
+    _check_updates(updates, batch)
+    return TrackingRequest(updates=updates, single=not batch and len(updates) == 1)
+
+
+def _tracking_adapter(payload: dict) -> CarrierAdapter:
+    if "carrier" not in payload:
+        return _NeutralTracking()
+    code = payload["carrier"]
+    document = openapi_document()
+    errors = validate(code, document["components"]["schemas"]["TrackingEventBatch"]["properties"]["carrier"])
+    if errors:
+        raise invalid({"carrier": errors[ROOT]})
+    carrier = Carrier.objects.filter(code=code).first()
+    if carrier is None:
+        raise invalid({"carrier": f"there is no carrier {code}"})
+    try:
+        return adapter_for(carrier)
+    except CarrierError as error:
+        raise invalid({"carrier": str(error)}) from None
+
+
+def _check_neutral(payload: dict, batch: bool) -> None:
+    document = openapi_document()
+    schema = document["components"]["schemas"]["TrackingEventBatch" if batch else "TrackingEventCreate"]
+    errors = validate(payload, schema, document=document)
+    events = payload.get("events") if batch else [payload]
+    for index, event in enumerate(events if isinstance(events, list) else []):
+        if not isinstance(event, dict):
+            continue
+        path = child_path("events", index) if batch else ROOT
+        status, time = child_path(path, "status"), child_path(path, "time")
+        if status not in errors and isinstance(event.get("status"), str) and _status(event["status"]) is None:
+            errors[status] = "unknown status; send one of " + ", ".join(TrackingEvent.Status.values)
+        if time not in errors and isinstance(event.get("time"), str):
+            message = _time_problem(_moment_of(event["time"]))
+            if message:
+                errors[time] = message
+    if errors:
+        raise invalid(errors)
+
+
+def _status(word: str) -> str | None:
+    # As CarrierAdapter.parse_tracking reads it.
+    return TRACKING_STATUSES.get(word.strip().lower().replace("-", "_"))
+
+
+def _moment_of(text: str) -> datetime | None:
+    try:
+        return parse_datetime(text)
+    except ValueError:  # well formed but no such time (a 31 April, an offset of a day)
+        return None
+
+
+def _time_problem(moment: datetime | None) -> str:
+    if moment is None or moment.tzinfo is None:
+        return _TIME_MESSAGE
+    if not EARLIEST_TRACKING_TIME <= moment <= timezone.now() + TRACKING_CLOCK_LEEWAY:
+        return "must be a time from 2000 to a day from now"
+    return ""
+
+
+def _check_updates(updates: list[TrackingUpdate], batch: bool) -> None:
+    """What every adapter's events must satisfy to be stored (a carrier's own format included)."""
+    if not updates:
+        raise invalid({"events": "must hold at least 1 event"})
+    if len(updates) > MAX_TRACKING_EVENTS:
+        raise invalid({"events": f"must hold at most {MAX_TRACKING_EVENTS} events; send the rest in another request"})
+    errors = {}
+    for index, update in enumerate(updates):
+        path = child_path("events", index) if batch or len(updates) > 1 else ROOT
+        for name in ("event_id", "tracking_number", "location", "description"):
+            if any(unicodedata.category(char) in ("Cc", "Cs") for char in getattr(update, name)):
+                errors[child_path(path, name)] = "must not contain control characters or unpaired surrogates"
+        for name in ("event_id", "tracking_number"):
+            if not getattr(update, name).strip():
+                errors[child_path(path, name)] = "must not be blank"
+        message = _time_problem(update.occurred_at)
+        if message:
+            errors[child_path(path, "time")] = message
+    if errors:
+        raise invalid(errors)

@@ -13,11 +13,12 @@ from backoffice.api.idempotency import idempotency_key, idempotent_run, request_
 from inventory.exceptions import InsufficientStock
 from orders.api import selectors
 from orders.api.openapi import openapi_document
-from orders.api.parsing import parse_order, parse_stock_query, service_errors
+from orders.api.parsing import parse_order, parse_stock_query, parse_tracking_events, service_errors
 from orders.api.serialise import order_data, stock_data
 from orders.exceptions import DuplicateOrder, InvalidOrder
 from orders.models import Order
 from orders.services.placement import OrderInput, order_place
+from orders.services.tracking import CREATED, EVENT_ID_CONFLICT, REFUSED, TrackingOutcome, tracking_events_record
 
 # order_place is its own durable transaction. The API runs its body inside the transaction of
 # idempotent_run instead, so that an order and its Idempotency-Key's stored answer commit together or not
@@ -98,6 +99,41 @@ def stock(request):
             following["updated_since"] = query.updated_since.isoformat()
         next_url = request.build_absolute_uri(f"{request.path}?{urlencode(following)}")
     return json_response(200, dumps(stock_data(page, next_url=next_url)))
+
+
+@api_view(methods=("POST",))
+def tracking_events(request):
+    # The event ids are the idempotency keys: a repeat is found by its id, whoever sends it.
+    parsed = parse_tracking_events(read_json(request))
+    outcomes = tracking_events_record(updates=parsed.updates)
+    refused = outcomes[0]
+    if parsed.single and refused.result == REFUSED:
+        status = 409 if refused.error == EVENT_ID_CONFLICT else 422
+        raise ApiError(
+            status, refused.error, refused.message, event_id=refused.event_id, tracking_number=refused.tracking_number
+        )
+    status = 201 if any(outcome.result == CREATED for outcome in outcomes) else 200
+    return json_response(status, dumps({"events": [_tracking_outcome_data(outcome) for outcome in outcomes]}))
+
+
+def _tracking_outcome_data(outcome: TrackingOutcome) -> dict:
+    found = outcome.result != REFUSED
+    return {
+        "event_id": outcome.event_id,
+        "tracking_number": outcome.tracking_number,
+        "result": outcome.result,
+        "error": outcome.error or None,
+        "message": outcome.message or None,
+        "parcel": {"position": outcome.parcel_position, "status": outcome.parcel_status} if found else None,
+        "shipment": {"position": outcome.shipment_position, "status": outcome.shipment_status} if found else None,
+        "order": {
+            "number": outcome.order_number,
+            "status": outcome.order_status,
+            "payment_status": outcome.payment_status,
+        }
+        if found
+        else None,
+    }
 
 
 @api_view(methods=("GET",), authenticate=False)

@@ -4,7 +4,9 @@ services like any other, in every state an order can be in.
 The recent orders (`recent.py`, RECENT_ORDERS of them) go through `order_place`, which prices,
 allocates, reserves and numbers them, and then through the lifecycle and shipping services: held for
 each reason, paid, cancelled, partly or wholly shipped, delivered, completed; some with two
-shipments, pick-ups, coupons or backordered lines. Their reservations and shipments are real stock
+shipments, pick-ups, coupons or backordered lines; and in the warehouse (`fulfilment.py`, with the
+demo carriers) on a pick list, picked, packed, labelled, with a failed label, shipped with tracking,
+and followed by the carriers' tracking reports to delivery. Their reservations and shipments are real stock
 operations, so the ledger, the stock levels and the open orders agree. The history before them (the
 rest of `--orders`, `history.py`) is written with set-based SQL as copies of baskets priced by the
 pricing engine (`baskets.py`); it is finished, so it holds no stock. A million orders take a few
@@ -22,14 +24,15 @@ from django.utils import timezone
 
 from inventory.models import Warehouse
 from orders.demo.baskets import baskets_price, baskets_store
+from orders.demo.fulfilment import carriers_seed
 from orders.demo.history import History, history_write
 from orders.demo.people import people_gather
-from orders.demo.recent import RECENT_DAYS, recent_place
+from orders.demo.recent import RECENT_DAYS, STORIES, recent_place
 from orders.models import Order, Shipment, WarehousePriority
 
 DEFAULT_ORDERS = 5000
 # Placed through the services (each story of orders.demo.recent twice); the rest are history.
-RECENT_ORDERS = 40
+RECENT_ORDERS = 2 * len(STORIES)
 # The history spans at least a year, and longer at more than this many orders a day.
 HISTORY_DAYS = 365
 ORDERS_PER_DAY = 1000
@@ -42,8 +45,9 @@ def seed_orders(rng, options) -> str:
     already. order_place owns a durable transaction: call this outside any transaction."""
     count = options.get("orders")
     count = DEFAULT_ORDERS if count is None else count
+    carriers = carriers_seed()
     if Order.objects.exists():
-        return "orders: the database has orders already, none added"
+        return f"{carriers}; orders: the database has orders already, none added"
     # A generator of its own (as crm.demo has): the same orders come out of the same seed.
     rng = random.Random(f"{options.get('seed')}-orders")
     now = timezone.now().replace(second=0, microsecond=0)
@@ -59,7 +63,7 @@ def seed_orders(rng, options) -> str:
     if count > recent:
         _history(rng, count - recent, now, people, warehouses, options.get("seed") or 0)
     recent_place(rng, recent, now, people, warehouses, after=count - recent)
-    return _summary()
+    return f"{carriers}; {_summary()}"
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from inventory.models import Product, StockLevel
+from orders.demo.fulfilment import fulfil
 from orders.demo.people import Person
 from orders.models import Order, OrderLine, Shipment
 from orders.services import lifecycle, shipping
@@ -21,7 +22,6 @@ RECENT_DAYS = 7
 # Best sellers stay orderable: no demo order takes their main warehouse below this many available.
 KEEP_AVAILABLE = 100
 BEST_SELLERS = 55
-CARRIERS = ("Royal Mail", "DPD", "Evri")
 # What becomes of each recent order, in turn.
 STORIES = (
     "ready",
@@ -44,10 +44,24 @@ STORIES = (
     "delivered",
     "completed",
     "coupon",
+    # The warehouse's side (orders.demo.fulfilment): a pick list, picked, packed, labelled, a label
+    # that failed, a local courier, and the carrier's reports on parcels on their way.
+    "picking",
+    "picked",
+    "packed",
+    "labelled",
+    "label_failed",
+    "courier",
+    "in_transit",
+    "out_for_delivery",
+    "delivery_exception",
 )
 # Stories told on the phone and paid on delivery: the order is ready as soon as it is placed.
-PHONED_IN = {"ready", "hold_address", "hold_manual", "cancelled", "shipped", "delivered", "completed", "backorder"}
-SHIPPED = {"partially_shipped", "shipped", "delivered", "completed", "walk_in"}
+PHONED_IN = {
+    "ready", "hold_address", "hold_manual", "cancelled", "shipped", "delivered", "completed", "backorder",
+    "picking", "picked", "packed", "labelled", "label_failed", "courier", "in_transit", "out_for_delivery",
+    "delivery_exception",
+}  # fmt: skip
 
 
 class _Shop:
@@ -235,18 +249,11 @@ def _follow(shop: _Shop, story: str, order: Order, at, now) -> None:
             order_id=order.pk, amount=order.total_amount, reference=f"AUTH-{order.pk}", kind="authorisation"
         )
     shipments = list(Shipment.objects.filter(order=order).order_by("position").values_list("pk", flat=True))
-    if story in SHIPPED:
-        for shipment_id in shipments[:1] if story == "partially_shipped" else shipments:
-            shipping.shipment_ship(
-                shipment_id=shipment_id,
-                carrier=shop.rng.choice(CARRIERS),
-                tracking_number=f"TRK9{shipment_id:011d}",
-                actor=shop.packer,
-                at=at if story == "walk_in" else later,
-            )
-    if story in ("delivered", "completed"):
-        for shipment_id in shipments:
-            shipping.shipment_deliver(shipment_id=shipment_id, at=min(later + timedelta(hours=20), now))
+    if story == "walk_in":
+        shipping.shipment_ship(shipment_id=shipments[0], actor=shop.packer, at=at)
+    else:
+        chosen = shipments[:1] if story == "partially_shipped" else shipments
+        fulfil(story, chosen, packer=shop.packer, shipped_at=later, now=now)
     if story == "completed":
         # The carrier remits the cash it collected: the order is paid, and so complete.
         lifecycle.order_payment_record(

@@ -12,7 +12,7 @@ from orders.models.fulfilment import (
     ShippingZone,
     TrackingEvent,
 )
-from orders.models.integrations import ShipStationAccount
+from orders.models.integrations import ShipStationAccount, ShipStationNotice
 from orders.models.orders import (
     PLACED_DAY,
     Order,
@@ -43,6 +43,7 @@ __all__ = [
     "ReturnAuthorisation",
     "ReturnLine",
     "ShipStationAccount",
+    "ShipStationNotice",
     "Shipment",
     "ShipmentLine",
     "ShippingZone",

@@ -168,6 +168,11 @@ class Parcel(models.Model):
     service = models.ForeignKey(CarrierService, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     rate_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     tracking_number = models.CharField(max_length=60, blank=True)
+    # The carrier and service as an outside shipping tool named them (ShipStation's shipnotify: open
+    # strings such as "UPS" and "Ground"). A parcel without a service of ours goes by these: shipping it,
+    # the customer's e-mail and the tracking link (a carrier of ours with that code or name) use them.
+    carrier_name = models.CharField(max_length=60, blank=True)
+    service_name = models.CharField(max_length=100, blank=True)
     label_status = models.CharField(max_length=10, choices=LabelStatus.choices, default=LabelStatus.NONE)
     label_error = models.TextField(blank=True)
     label_attempts = models.PositiveSmallIntegerField(default=0)

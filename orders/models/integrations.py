@@ -1,4 +1,4 @@
-"""Credentials of the outside tools that call us."""
+"""Credentials of the outside tools that call us, and what they sent."""
 
 from django.db import models
 
@@ -15,3 +15,33 @@ class ShipStationAccount(models.Model):
 
     def __str__(self):
         return f"ShipStation ({self.username})"
+
+
+class ShipStationNotice(models.Model):
+    """One shipnotify call from ShipStation, as received, with what became of it: applied (a parcel
+    shipped), duplicate (a retry, nothing changed) or refused (the reason; nothing changed). Written
+    for every authenticated call, refused ones included, so nothing ShipStation sent is lost."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        DUPLICATE = "duplicate", "Duplicate (nothing changed)"
+        REFUSED = "refused", "Refused"
+
+    received_at = models.DateTimeField(auto_now_add=True)
+    # The query string's parameters (order_number, carrier, service, tracking_number...), the
+    # credentials left out.
+    params = models.JSONField(default=dict, blank=True)
+    body = models.TextField(blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    status_code = models.PositiveSmallIntegerField()
+    message = models.CharField(max_length=500)
+    shipment = models.ForeignKey(
+        "orders.Shipment", null=True, blank=True, on_delete=models.SET_NULL, related_name="shipstation_notices"
+    )
+    parcel = models.ForeignKey("orders.Parcel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.received_at:%Y-%m-%d %H:%M} {self.outcome}: {self.message[:60]}"

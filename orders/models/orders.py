@@ -82,6 +82,8 @@ class Order(models.Model):
             GinIndex(SearchVector("customer_name", config="simple"), name="order_name_search"),
             models.Index(fields=["email"], opclasses=["text_pattern_ops"], include=["id"], name="order_email_prefix"),
             models.Index(fields=["external_id"], condition=~Q(external_id=""), name="order_external_id"),
+            # What changed since a moment: ShipStation's export window (orders.shipstation.export).
+            models.Index(fields=["updated_at"], name="order_updated"),
         ]
 
     def __str__(self):
@@ -155,6 +157,7 @@ class Shipment(models.Model):
             models.Index(fields=["warehouse", "status"], name="shipment_queue"),
             # The order list's warehouse filter: a warehouse's shipments, newest order first.
             models.Index(fields=["warehouse", "order"], name="shipment_warehouse_order"),
+            models.Index(fields=["updated_at"], name="shipment_updated"),
         ]
 
     def __str__(self):

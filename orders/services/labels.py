@@ -602,12 +602,15 @@ def _locked_parcel(parcel_id: int) -> tuple[Order, Shipment, Parcel]:
 
 
 @transaction.atomic
-def parcel_ship(*, parcel_ids: Iterable[int], actor=None, at: datetime | None = None) -> list[Parcel]:
+def parcel_ship(
+    *, parcel_ids: Iterable[int], actor=None, at: datetime | None = None, notify_customer: bool = True
+) -> list[Parcel]:
     """The carrier took these parcels. Each must have its tracking number (its label, for carriers
     that make them). When the last packed parcel of a shipment goes, the shipment ships
     (orders.services.shipping.shipment_ship) and its customer is e-mailed, once committed, the tracking
-    numbers. Parcels already shipped are left as they are (a repeat changes nothing). Returns the
-    parcels shipped now."""
+    numbers, unless `notify_customer` is False (an outside tool such as ShipStation e-mailed them).
+    Parcels already shipped are left as they are (a repeat changes nothing). Returns the parcels
+    shipped now."""
     at = at or timezone.now()
     ids = {int(pk) for pk in parcel_ids}
     if not ids:
@@ -618,7 +621,7 @@ def parcel_ship(*, parcel_ids: Iterable[int], actor=None, at: datetime | None = 
         raise OrderError(f"There is no parcel {', '.join(map(str, sorted(ids - found)))}.")
     shipped = []
     for _order_id, shipment_id in sorted(rows):
-        shipped += _ship_parcels(shipment_id, ids, actor, at)
+        shipped += _ship_parcels(shipment_id, ids, actor, at, notify_customer)
     return shipped
 
 
@@ -630,7 +633,7 @@ def shipment_dispatch(*, shipment_id: int, actor=None, at: datetime | None = Non
     return parcel_ship(parcel_ids=ids, actor=actor, at=at)
 
 
-def _ship_parcels(shipment_id: int, ids: set[int], actor, at: datetime) -> list[Parcel]:
+def _ship_parcels(shipment_id: int, ids: set[int], actor, at: datetime, notify_customer: bool = True) -> list[Parcel]:
     order, shipment = _locked_shipment(shipment_id)
     parcels = list(
         Parcel.objects.select_for_update(of=("self",))
@@ -647,15 +650,18 @@ def _ship_parcels(shipment_id: int, ids: set[int], actor, at: datetime) -> list[
         raise OrderError(f"Shipment {shipment.position} is {shipment.get_status_display().lower()}, not ready to ship.")
     service = CarrierService.objects.select_related("carrier").filter(pk=shipment.service_id).first()
     for parcel in chosen:
-        _check_can_ship(shipment, parcel, parcel.service or service)
-        parcel.service = parcel.service or service
+        # A parcel that an outside tool shipped with a carrier of its own (carrier_name, no service of
+        # ours) keeps that carrier rather than taking the shipment's service.
+        own = parcel.service or (None if parcel.carrier_name else service)
+        _check_can_ship(shipment, parcel, own)
+        parcel.service = own
         parcel.status, parcel.shipped_at = Parcel.Status.SHIPPED, at
         parcel.save(update_fields=["service", "status", "shipped_at", "updated_at"])
     if any(p.status == Parcel.Status.PACKED for p in parcels):
         trackings = ", ".join(f"{p.position}: {p.tracking_number}" for p in chosen)
         _event(order, "shipment", f"Shipment {shipment.position}: parcels handed to the carrier ({trackings})", actor)
         return chosen
-    carrier = chosen[0].service.carrier.name if chosen[0].service_id else ""
+    carrier = chosen[0].service.carrier.name if chosen[0].service_id else chosen[0].carrier_name
     shipment_ship(
         shipment_id=shipment.pk,
         carrier=carrier,
@@ -663,7 +669,7 @@ def _ship_parcels(shipment_id: int, ids: set[int], actor, at: datetime) -> list[
         actor=actor,
         at=at,
     )
-    if not shipment.is_pickup:
+    if not shipment.is_pickup and notify_customer:
         from orders.tasks import shipment_confirmation_email_task
 
         transaction.on_commit(partial(shipment_confirmation_email_task.delay, shipment.pk))
@@ -674,12 +680,23 @@ def _check_can_ship(shipment: Shipment, parcel: Parcel, service: CarrierService 
     if shipment.is_pickup:
         return
     where = f"Parcel {parcel.position} of shipment {shipment.position}"
-    if service is None:
+    if service is None and not parcel.carrier_name:
         raise OrderError(f"{where} has no carrier service: choose one first.")
-    if adapter_for(service.carrier).creates_labels and parcel.label_status != Status.CREATED:
+    if service is not None and adapter_for(service.carrier).creates_labels and parcel.label_status != Status.CREATED:
         raise OrderError(f"{where}: {parcel.get_label_status_display().lower()}. It ships once its label is made.")
     if not parcel.tracking_number:
-        raise OrderError(f"{where} has no tracking number: type the one {service.carrier.name} gave you.")
+        carrier = service.carrier.name if service is not None else parcel.carrier_name
+        raise OrderError(f"{where} has no tracking number: type the one {carrier} gave you.")
+
+
+def _tracking_url(parcel: Parcel) -> str:
+    """The parcel's tracking link: its service's carrier's, or, for a carrier named by an outside tool
+    (carrier_name), that of a carrier of ours with that code or name, if there is one."""
+    carrier = parcel.service.carrier if parcel.service_id else None
+    if carrier is None and parcel.carrier_name:
+        name = parcel.carrier_name.strip()
+        carrier = Carrier.objects.filter(Q(code__iexact=name) | Q(name__iexact=name)).order_by("pk").first()
+    return adapter_for(carrier).tracking_link(parcel.tracking_number) if carrier is not None else ""
 
 
 def _tracking_summary(numbers: list[str]) -> str:
@@ -714,12 +731,12 @@ def shipment_confirmation_send(*, shipment_id: int) -> bool:
             "parcels": [
                 {
                     "position": parcel.position,
-                    "carrier": parcel.service.carrier.name if parcel.service_id else shipment.carrier,
-                    "service": parcel.service.name if parcel.service_id else "",
-                    "tracking_number": parcel.tracking_number,
-                    "tracking_url": adapter_for(parcel.service.carrier).tracking_link(parcel.tracking_number)
+                    "carrier": parcel.service.carrier.name
                     if parcel.service_id
-                    else "",
+                    else parcel.carrier_name or shipment.carrier,
+                    "service": parcel.service.name if parcel.service_id else parcel.service_name,
+                    "tracking_number": parcel.tracking_number,
+                    "tracking_url": _tracking_url(parcel),
                 }
                 for parcel in parcels
             ],

@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Func, JSONField, Sum
+from django.db.models import F, Func, JSONField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -34,6 +34,7 @@ from inventory.services import StockLine
 from orders.allocation import Need, allocate
 from orders.exceptions import DuplicateOrder, InvalidOrder
 from orders.models import Order, OrderEvent, OrderLine, Payment, Shipment, ShipmentLine
+from orders.selectors import customer_open_balance
 from orders.states import HoldReason, OrderStatus, PaymentMethod, PaymentStatus, ShipmentStatus
 from pricing import selectors as pricing_selectors
 from pricing import services as pricing_services
@@ -640,13 +641,12 @@ def hold_needed(order: Order) -> str | None:
         PaymentStatus.AUTHORISED,
     ):
         return HoldReason.PAYMENT_PENDING
-    if order.payment_method == PaymentMethod.ACCOUNT:
-        # Open invoices arrive with fulfilment; until then, unpaid on-account orders are the balance.
-        open_balance = Order.objects.filter(
-            customer_id=order.customer_id, payment_method=PaymentMethod.ACCOUNT, payment_status=PaymentStatus.UNPAID
-        ).exclude(status=OrderStatus.CANCELLED).aggregate(total=Sum("total_amount"))["total"] or Decimal("0.00")
-        if open_balance > order.customer.credit_limit_amount:
-            return HoldReason.CREDIT_LIMIT
+    # The open balance counts this order too: it is saved (unpaid) before its hold is decided.
+    if (
+        order.payment_method == PaymentMethod.ACCOUNT
+        and customer_open_balance(customer_id=order.customer_id) > order.customer.credit_limit_amount
+    ):
+        return HoldReason.CREDIT_LIMIT
     return None
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from backoffice.money import quantize
@@ -205,11 +205,19 @@ def return_value(rma: ReturnAuthorisation) -> Decimal:
     return rma.lines.aggregate(total=Sum("value_amount"))["total"] or Decimal("0.00")
 
 
-def settleable_amount(order: Order) -> Decimal:
+def settleable_amount(order: Order, paid: dict[str, Decimal] | None = None) -> Decimal:
     """The most that may still be refunded or credited on the order: its total less what was given back."""
-    refunded = order.payments.filter(kind=Payment.Kind.REFUND).aggregate(total=Sum("amount"))["total"] or 0
+    paid = _payment_totals(order) if paid is None else paid
     credited = order.credit_notes.aggregate(total=Sum("amount"))["total"] or 0
-    return order.total_amount - refunded - credited
+    return order.total_amount - paid[Payment.Kind.REFUND] - credited
+
+
+def _payment_totals(order: Order) -> dict[str, Decimal]:
+    """The order's payments summed per kind (every kind present, zero when there is none)."""
+    totals = dict.fromkeys(Payment.Kind.values, Decimal(0))
+    for kind, total in order.payments.values_list("kind").annotate(total=Sum("amount")).order_by():
+        totals[kind] = total
+    return totals
 
 
 @transaction.atomic
@@ -233,7 +241,8 @@ def return_settle(
         raise InvalidOrder({"settlement": "Choose a refund or a credit note."})
     amount = return_value(rma) if amount is None else amount
     errors: dict[str, str] = {}
-    limit = settleable_amount(order)
+    paid = _payment_totals(order)
+    limit = settleable_amount(order, paid)
     if not isinstance(amount, Decimal) or amount <= 0:
         errors["amount"] = "Enter an amount above zero."
     elif quantize(amount) != amount:
@@ -241,14 +250,9 @@ def return_settle(
     elif amount > limit:
         errors["amount"] = f"At most {limit} may still be given back on order {order.number}."
     elif settlement == Settlement.REFUND:
-        received = order.payments.filter(Q(kind=Payment.Kind.CAPTURE) | Q(kind=Payment.Kind.COD_COLLECTED)).aggregate(
-            total=Sum("amount")
-        )["total"] or Decimal(0)
-        refunded = order.payments.filter(kind=Payment.Kind.REFUND).aggregate(total=Sum("amount"))["total"] or 0
-        if amount > received - refunded:
-            errors["settlement"] = (
-                f"Only {received - refunded} was received that could be refunded; give a credit note instead."
-            )
+        refundable = paid[Payment.Kind.CAPTURE] + paid[Payment.Kind.COD_COLLECTED] - paid[Payment.Kind.REFUND]
+        if amount > refundable:
+            errors["settlement"] = f"Only {refundable} was received that could be refunded; give a credit note instead."
         elif not reference.strip():
             errors["reference"] = "Enter the refund's reference (payment provider or bank)."
     if errors:

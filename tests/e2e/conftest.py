@@ -45,3 +45,35 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.when == "call":
         item.rep_call = report
+
+
+@pytest.fixture
+def console_errors(page) -> list[str]:
+    """What the page logs as errors (script errors, content-security-policy refusals) while the test
+    runs; the browser's own favicon request may 404. A test ends with `assert console_errors == []`."""
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and not message.location.get("url", "").endswith("/favicon.ico")
+            and errors.append(message.text)
+        ),
+    )
+    return errors
+
+
+@pytest.fixture
+def sign_in(page, live_server):
+    """sign_in(username, path): open the page at `path`, sign in on the login page it redirects to,
+    and wait to be back on `path` (or on `lands_on`, where the page sends one on)."""
+    from tests.factories import PASSWORD
+
+    def go(username: str, path: str, *, lands_on: str | None = None) -> None:
+        page.goto(f"{live_server.url}{path}")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live_server.url}{lands_on or path}")
+
+    return go

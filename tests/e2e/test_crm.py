@@ -7,31 +7,17 @@ from playwright.sync_api import expect
 from backoffice import roles
 from crm.models import Address, Customer
 from tests.crm.factories import AddressFactory, CustomerFactory
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_clerk_finds_a_customer_and_manages_the_address_book(page, live_server, staff_user):
+def test_a_clerk_finds_a_customer_and_manages_the_address_book(page, live_server, staff_user, console_errors, sign_in):
     staff_user(roles.CLERK, username="chris")
     ann = CustomerFactory(name="Ann Lee", email="ann@example.com", phone="+441134960123")
     AddressFactory(customer=ann, label="Home", is_default_billing=True, is_default_shipping=True)
     CustomerFactory(name="Bob Marsh", email="bob@example.com")
-    console_errors = []
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and not message.location.get("url", "").endswith("/favicon.ico")
-            and console_errors.append(message.text)
-        ),
-    )
 
-    page.goto(f"{live_server.url}/customers/")
-    page.get_by_label("Username").fill("chris")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/customers/")
+    sign_in("chris", "/customers/")
 
     # Search as you type: the phone number as people say it.
     page.get_by_placeholder("Name, company, e-mail, phone or customer no.").fill("0113 496")

@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from backoffice import roles
 from orders.models import Carrier, CarrierService, Order, Parcel, RateBand, ShippingZone
 from orders.states import OrderStatus
-from tests.factories import PASSWORD
 from tests.orders.fulfilment_support import floor_fixture  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -43,26 +42,13 @@ def scan(page, code):
 
 
 def test_pick_pack_by_scanning_label_and_ship(
-    page, live_server, staff_user, floor, carrier, shared_media, celery_worker
+    page, live_server, staff_user, floor, carrier, shared_media, celery_worker, console_errors, sign_in
 ):
     staff_user(roles.WAREHOUSE, username="wendy")
     placed = floor.place(("MUG", 2), ("PLATE", 1))
-    console_errors = []
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and not message.location.get("url", "").endswith("/favicon.ico")
-            and console_errors.append(message.text)
-        ),
-    )
-    page.goto(f"{live_server.url}/orders/fulfilment/")
-    page.get_by_label("Username").fill("wendy")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in("wendy", "/orders/fulfilment/", lands_on="/orders/fulfilment/queue/LDS/")
 
     # The queue of the warehouse: tick the order's shipment, make a pick list.
-    page.wait_for_url(f"{live_server.url}/orders/fulfilment/queue/LDS/")
     expect(page.locator("table.queue")).to_contain_text(f"{placed.number}/1")
     page.get_by_label(f"Choose {placed.number}/1").check()
     page.get_by_role("button", name="Create pick list").click()

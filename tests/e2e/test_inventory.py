@@ -10,13 +10,14 @@ from playwright.sync_api import expect
 from backoffice import roles
 from inventory import services
 from inventory.services import StockLine
-from tests.factories import PASSWORD
 from tests.inventory.factories import BinFactory, ProductFactory, WarehouseFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_warehouse_user_adjusts_stock_and_sees_it_in_the_history(page, live_server, staff_user):
+def test_a_warehouse_user_adjusts_stock_and_sees_it_in_the_history(
+    page, live_server, staff_user, console_errors, sign_in
+):
     staff_user(roles.WAREHOUSE, username="wes", first_name="Wes", last_name="Hartmann")
     leeds = WarehouseFactory(code="leeds", name="Leeds DC")
     BinFactory(warehouse=WarehouseFactory(code="berlin", name="Berlin Hub"), code="B-01-1")
@@ -25,22 +26,7 @@ def test_a_warehouse_user_adjusts_stock_and_sees_it_in_the_history(page, live_se
     ProductFactory(sku="MUG-1", name="Enamel Mug")
     services.stock_receive(warehouse_id=leeds.pk, lines=[StockLine(product.pk, 10, shelf.pk)])
     services.stock_level_set_reorder(product_id=product.pk, warehouse_id=leeds.pk, reorder_point=8, reorder_quantity=24)
-    console_errors = []
-    # (The browser's own request for /favicon.ico is a 404 worth no failure.)
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and not message.text.startswith("Failed to load resource")
-            and console_errors.append(message.text)
-        ),
-    )
-
-    page.goto(f"{live_server.url}/inventory/")
-    page.get_by_label("Username").fill("wes")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/inventory/")
+    sign_in("wes", "/inventory/")
 
     # The search box narrows the list as one types (htmx), and the address follows.
     page.get_by_placeholder("SKU, barcode or name").fill("black shi")

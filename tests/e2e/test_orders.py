@@ -12,7 +12,6 @@ from inventory.services import StockLine
 from orders.models import Order
 from pricing.models import PricingPolicy
 from tests.crm.factories import AddressFactory, CustomerFactory
-from tests.factories import PASSWORD
 from tests.inventory.factories import ProductFactory, WarehouseFactory
 from tests.pricing.factories import CouponFactory, TaxRateFactory
 
@@ -50,24 +49,10 @@ def settled(page):
 
 
 def test_a_clerk_enters_a_phone_order_with_two_shipments_and_a_coupon_at_the_keyboard(
-    page, live_server, staff_user, shop
+    page, live_server, staff_user, shop, console_errors, sign_in
 ):
     staff_user(roles.CLERK, username="chris")
-    console_errors = []
-    # Script errors and content-security-policy refusals; the browser's favicon request may 404.
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and not message.location.get("url", "").endswith("/favicon.ico")
-            and console_errors.append(message.text)
-        ),
-    )
-    page.goto(f"{live_server.url}/orders/new/")
-    page.get_by_label("Username").fill("chris")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/orders/new/")
+    sign_in("chris", "/orders/new/")
 
     # The cursor starts in the customer search: type, Tab to the match, Space picks it.
     expect(page.locator("#customer-search")).to_be_focused()
@@ -139,15 +124,9 @@ def test_a_clerk_enters_a_phone_order_with_two_shipments_and_a_coupon_at_the_key
     assert console_errors == []
 
 
-def test_a_new_customer_collects_in_a_store(page, live_server, staff_user, shop):
+def test_a_new_customer_collects_in_a_store(page, live_server, staff_user, shop, console_errors, sign_in):
     staff_user(roles.CLERK, username="chris")
-    console_errors = []
-    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
-    page.goto(f"{live_server.url}/accounts/login/?next=/orders/new/")
-    page.get_by_label("Username").fill("chris")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/orders/new/")
+    sign_in("chris", "/orders/new/")
 
     # The quick-create panel (crm's form, beside the order's form): the new customer is picked.
     page.get_by_role("button", name="New customer").click()

@@ -14,7 +14,6 @@ from orders.models import Order
 from orders.services.placement import AddressInput, LineInput, OrderInput, ShipmentInput, order_place
 from pricing.models import PricingPolicy, Promotion
 from tests.crm.factories import CustomerFactory
-from tests.factories import PASSWORD
 from tests.inventory.factories import ProductFactory, WarehouseFactory
 from tests.pricing.factories import PromotionFactory
 
@@ -49,23 +48,12 @@ def settled(page):
     expect(page.locator(".htmx-request")).to_have_count(0)
 
 
-def test_a_clerk_changes_a_quantity_at_the_keyboard_and_sees_it_repriced(page, live_server, staff_user, placed):
+def test_a_clerk_changes_a_quantity_at_the_keyboard_and_sees_it_repriced(
+    page, live_server, staff_user, placed, console_errors, sign_in
+):
     staff_user(roles.CLERK, username="chris")
-    console_errors = []
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and not message.location.get("url", "").endswith("/favicon.ico")
-            and console_errors.append(message.text)
-        ),
-    )
     order_url = f"{live_server.url}/orders/{placed.number}/"
-    page.goto(order_url)
-    page.get_by_label("Username").fill("chris")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(order_url)
+    sign_in("chris", f"/orders/{placed.number}/")
     expect(page.locator("#order-total")).to_have_text("94.95 GBP")
 
     # The order's page offers the change; Enter on it opens the screen filled in with the order.

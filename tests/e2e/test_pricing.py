@@ -6,31 +6,18 @@ import pytest
 from playwright.sync_api import expect
 
 from backoffice import roles
-from tests.factories import PASSWORD
 from tests.inventory.factories import ProductFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_manager_creates_a_coupon_promotion_and_tries_it_in_a_cart(page, live_server, staff_user):
+def test_a_manager_creates_a_coupon_promotion_and_tries_it_in_a_cart(
+    page, live_server, staff_user, console_errors, sign_in
+):
     staff_user(roles.MANAGER, username="maria")
     ProductFactory(sku="MUG-1", name="Mug", list_price=Decimal("12.00"), cost_price=Decimal("4.00"))
-    console_errors = []
-    # Script errors and content-security-policy refusals; the browser's favicon request may 404.
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and not message.location.get("url", "").endswith("/favicon.ico")
-            and console_errors.append(message.text)
-        ),
-    )
 
-    page.goto(f"{live_server.url}/pricing/")
-    page.get_by_label("Username").fill("maria")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/pricing/")
+    sign_in("maria", "/pricing/")
 
     # The promotion: the kind's own terms are swapped in when the kind changes.
     page.get_by_role("link", name="New promotion").click()

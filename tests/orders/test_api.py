@@ -898,7 +898,7 @@ def test_the_openapi_document_is_served_without_a_token_and_its_references_resol
     assert response.status_code == 200
     document = response.json()
     assert document["openapi"].startswith("3.1")
-    assert set(document["paths"]) == {"/orders", "/orders/{number}", "/stock", "/schema"}
+    assert set(document["paths"]) == {"/orders", "/orders/{number}", "/stock", "/schema", "/tracking-events"}
     references = set()
 
     def collect(node):

@@ -14,21 +14,24 @@ from crm.demo import seed_customers, seed_tiers
 from inventory.demo import seed_inventory
 from inventory.models import BALANCE_OF_KIND, KitComponent, StockLevel, StockMovement
 from orders.demo import seed_orders
-from orders.models import Order, OrderLine, Payment, Shipment, ShipmentLine
+from orders.demo.recent import STORIES
+from orders.models import Carrier, Order, OrderLine, Parcel, Payment, PickList, Shipment, ShipmentLine
 from orders.services.placement import order_place
 from orders.states import RESERVING, HoldReason, OrderStatus, PaymentMethod, ShipmentStatus
 from pricing.demo import seed_pricing
 from pricing.models import Channel, CouponRedemption
 from tests.orders.factories import order
+from tests.orders.shipping_support import pdf_text
 
 pytestmark = pytest.mark.django_db
 
 # Half placed through the services (every story of orders.demo.recent at least once), half history.
-ORDERS = 60
+ORDERS = 2 * len(STORIES)
 
 
 @pytest.fixture
-def demo():
+def demo(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the demo's label PDFs
     options = {"seed": 7, "orders": ORDERS}
     rng = random.Random(7)
     for seeder in (seed_staff, seed_inventory, seed_tiers, seed_customers, seed_pricing):
@@ -63,6 +66,38 @@ def test_every_state_channel_and_payment_method_is_there(demo):
     assert Shipment.objects.filter(is_pickup=True).exists()
     assert orders.exclude(coupon_codes=[]).exists() and CouponRedemption.objects.exists()
     assert OrderLine.objects.filter(backordered_quantity__gt=0).exists()
+
+
+def test_the_warehouse_has_shipments_in_every_fulfilment_state_with_labels_and_tracking(demo):
+    parcels = Parcel.objects.select_related("shipment__order")
+
+    assert PickList.objects.filter(status=PickList.Status.OPEN).exists()
+    picked_not_packed = ShipmentLine.objects.filter(picked_quantity__gt=0, shipment__parcels__isnull=True)
+    assert picked_not_packed.filter(shipment__status=ShipmentStatus.READY).exists()
+    assert parcels.filter(status=Parcel.Status.PACKED, label_status=Parcel.LabelStatus.NONE).exists()
+    labelled = parcels.filter(status=Parcel.Status.PACKED, label_status=Parcel.LabelStatus.CREATED)
+    assert labelled.exists()
+    for parcel in labelled:
+        assert parcel.tracking_number in pdf_text(parcel.label_file.path)
+    failed = parcels.filter(label_status=Parcel.LabelStatus.FAILED).first()
+    assert "No carrier service delivers these parcels" in failed.label_error
+    assert failed.shipment.queue_note.startswith("Label failed")
+    assert parcels.filter(status=Parcel.Status.SHIPPED, service__carrier__kind=Carrier.Kind.MANUAL).exists()
+    reached = set(parcels.values_list("status", flat=True))
+    assert reached == set(Parcel.Status.values) - {Parcel.Status.RETURNED_TO_SENDER}
+    # Delivered by the carrier's report: the shipment and the order follow, cash on delivery collected.
+    delivered = parcels.filter(status=Parcel.Status.DELIVERED)
+    for parcel in delivered:
+        assert parcel.tracking_events.filter(status="delivered").exists()
+        assert parcel.shipment.status == ShipmentStatus.DELIVERED
+        assert parcel.shipment.order.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+    assert Payment.objects.filter(kind=Payment.Kind.COD_COLLECTED, order__shipments__parcels__in=delivered).exists()
+    problem = parcels.filter(status=Parcel.Status.EXCEPTION).first()
+    assert problem.shipment.order.events.filter(message__contains="Address could not be found").exists()
+    # Every shipped parcel of a label-making carrier has its label and a tracking number.
+    for parcel in parcels.exclude(status=Parcel.Status.PACKED):
+        assert parcel.tracking_number
+        assert parcel.label_file or parcel.service.carrier.kind == Carrier.Kind.MANUAL
 
 
 def test_the_stock_agrees_with_the_ledger_and_the_open_orders(demo):

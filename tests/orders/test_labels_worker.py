@@ -2,25 +2,22 @@
 a retry after a failure, and a worker killed (SIGKILL) in the middle of a label, whose label is made
 once, by the worker that comes after it (acks_late)."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 
 import psutil
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 from pypdf import PdfReader
 
 from backoffice import roles
-from backoffice.models import BackgroundJob, WorkerHeartbeat
+from backoffice.models import BackgroundJob
 from orders.models import Parcel
 from orders.services.labels import labels_batch_request, labels_request, shipment_service_set
 from tests.orders.shipping_support import parcel, pdf_text, ready_order, table_rate_carriers
+from tests.workers import start_worker, stop_worker
 
 pytestmark = pytest.mark.worker
 
@@ -130,37 +127,6 @@ def test_a_label_that_failed_is_made_by_the_workers_retry(worker, carriers, shar
 # --- a worker killed in the middle of a label ---------------------------------------------------------
 
 
-def start_worker(**extra_env) -> tuple[subprocess.Popen, str]:
-    """A Celery worker process on this test run's queue and database (as the celery_worker fixture)."""
-    hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "TEST_WORKER_DATABASE_NAME": connection.settings_dict["NAME"],
-        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-        "WORKER_HEARTBEAT_INTERVAL": "1",
-        **extra_env,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "backoffice", "worker", "--hostname", hostname,
-         "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-        env=env,
-    )  # fmt: skip
-    wait_for(lambda: WorkerHeartbeat.objects.filter(hostname=hostname).exists() or process.poll() is not None, 30)
-    assert process.poll() is None, f"the worker exited with {process.returncode}"
-    return process, hostname
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def open_label_transaction() -> tuple[int, object] | None:
     """(backend pid, transaction start) of a label worker's connection that is inside a transaction
     holding the row lock on a parcel (SELECT ... FOR UPDATE: a label being made), or None."""
@@ -233,9 +199,9 @@ def test_a_worker_killed_in_the_middle_of_a_label_leaves_no_duplicate_and_the_ne
             lambda: BackgroundJob.objects.filter(pk=job.pk, finished_at__isnull=False).first(), 120, "the batch"
         )
     finally:
-        stop(first)
+        stop_worker(first)
         if second is not None:
-            stop(second)
+            stop_worker(second)
 
     assert job.status == BackgroundJob.Status.SUCCEEDED, job.errors
     parcels = list(Parcel.objects.order_by("pk"))

@@ -9,6 +9,7 @@ from inventory.exceptions import InsufficientStock, Shortage
 from inventory.models import StockLevel, StockMovement
 from orders.exceptions import DuplicateOrder, InvalidOrder
 from orders.models import Order, OrderEvent
+from orders.services.lifecycle import order_payment_record
 from orders.services.placement import AddressInput, LineInput, ShipmentInput, order_place
 from orders.states import HoldReason, OrderStatus, PaymentStatus
 from pricing.models import CouponRedemption
@@ -61,6 +62,19 @@ def test_on_account_beyond_the_credit_limit_goes_on_credit_hold(shop):
 
     assert first.status == OrderStatus.READY
     assert (second.status, second.hold_reason) == (OrderStatus.ON_HOLD, HoldReason.CREDIT_LIMIT)
+
+
+def test_the_credit_limit_counts_what_is_still_owed_on_partly_paid_orders(shop):
+    customer = CustomerFactory(credit_limit_amount=D("50.00"))
+    first = order_place(data=order(("PLATE", 2), customer_id=customer.pk, payment_method="account"))  # 44.95
+    order_payment_record(order_id=first.pk, amount=D("30.00"), reference="bank 1")  # 14.95 still owed
+    # 14.95 + 24.95 = 39.90 is within 50.00 (counting the first order's whole total, 69.90, would hold
+    # it); a third order of 44.95 takes the balance to 84.85.
+    second = order_place(data=order(("PLATE", 1), customer_id=customer.pk, payment_method="account"))
+    third = order_place(data=order(("PLATE", 2), customer_id=customer.pk, payment_method="account"))
+
+    assert second.status == OrderStatus.READY
+    assert (third.status, third.hold_reason) == (OrderStatus.ON_HOLD, HoldReason.CREDIT_LIMIT)
 
 
 def test_the_same_external_id_twice_is_refused_with_the_first_number(shop):
