@@ -2,7 +2,7 @@ import pytest
 from django.db import transaction
 
 from backoffice.numbering import format_number, next_number
-from tests.inventory.test_concurrency import run_together
+from tests.concurrency import run_together
 
 
 @pytest.mark.django_db

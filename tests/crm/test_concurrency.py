@@ -6,8 +6,8 @@ from crm import services
 from crm.exceptions import DuplicateEmail
 from crm.models import Address, Customer
 from crm.services import AddressData, CustomerData
+from tests.concurrency import run_together
 from tests.crm.factories import CustomerFactory
-from tests.inventory.test_concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,43 +1,20 @@
 """Concurrent reservations on real PostgreSQL: each thread has its own connection and transaction."""
 
 import random
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from inventory import services
 from inventory.exceptions import InsufficientStock
 from inventory.models import StockLevel, StockMovement
 from inventory.services import StockLine
+from tests.concurrency import run_together
 from tests.inventory.factories import ProductFactory, WarehouseFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 20
-
-
-def run_together(work, count=THREADS):
-    """Start `count` threads that call work(i) at the same moment; return their results or errors."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_twenty_clerks_never_reserve_more_than_the_last_five_units():

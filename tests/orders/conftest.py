@@ -25,3 +25,18 @@ def shop():
     WarehousePriority.objects.create(country="GB", warehouse=leeds, priority=1)
     WarehousePriority.objects.create(country="GB", warehouse=bristol, priority=2)
     return {"leeds": leeds, "bristol": bristol, "mug": mug, "plate": plate}
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """A media folder of the test's own (label and document PDFs)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def carriers(shop, media):
+    """The carriers of tests/orders/shipping_support.table_rate_carriers, with the shop."""
+    from tests.orders.shipping_support import table_rate_carriers
+
+    return table_rate_carriers()

@@ -17,6 +17,7 @@ from inventory.models import StockLevel, StockMovement
 from inventory.services import StockLine
 from orders.models import Order
 from pricing.models import PricingPolicy
+from tests.concurrency import run_together
 from tests.inventory.factories import ProductFactory, WarehouseFactory
 from tests.orders.api_support import order_body, post_order
 from tests.pricing.factories import TaxRateFactory
@@ -44,23 +45,11 @@ def last_five():
 
 def post_together(bodies, secret, keys=None):
     """POST each body from its own thread, all released at once; return the responses in order."""
-    barrier = threading.Barrier(len(bodies))
-    responses = [None] * len(bodies)
 
-    def run(index):
-        try:
-            client = Client()
-            barrier.wait()
-            responses[index] = post_order(client, secret, bodies[index], key=keys[index] if keys else None)
-        finally:
-            connection.close()
+    def post(index):
+        return post_order(Client(), secret, bodies[index], key=keys[index] if keys else None)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return responses
+    return run_together(post, len(bodies))
 
 
 def one_last(external_id):

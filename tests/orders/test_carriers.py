@@ -25,11 +25,6 @@ FRIDAY = date(2026, 12, 4)
 PARIS = {"name": "Luc Martin", "line1": "3 rue de Rivoli", "city": "Paris", "postal_code": "75001", "country": "FR"}
 
 
-@pytest.fixture
-def carriers(shop):
-    return table_rate_carriers()
-
-
 def quotes_of(shipment, parcels=None, on=FRIDAY):
     return [
         (q.carrier, q.service, q.price_amount, q.transit_days, q.delivery_date)

@@ -17,7 +17,7 @@ from orders.services.placement import LineInput, ShipmentInput
 from orders.services.shipping import shipment_ship
 from orders.states import OrderStatus
 from pricing.models import PricingPolicy
-from tests.inventory.test_concurrency import run_together
+from tests.concurrency import run_together
 from tests.orders.documents_support import BILLING, DELIVERY, business_order, stationery_shop
 from tests.orders.factories import order as order_input
 

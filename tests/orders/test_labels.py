@@ -38,22 +38,11 @@ from orders.shipping.label_pdf import code128_svg
 from orders.states import OrderStatus, ShipmentStatus
 from orders.tasks import parcel_label_task
 from tests.orders.factories import HOME, OFFICE, order
-from tests.orders.shipping_support import parcel, pdf_page_size, pdf_text, ready_order, table_rate_carriers
+from tests.orders.shipping_support import parcel, pdf_page_size, pdf_text, ready_order
 
 pytestmark = pytest.mark.django_db
 
 Status = Parcel.LabelStatus
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def carriers(shop, media):
-    return table_rate_carriers()
 
 
 def label_files(media) -> list:

@@ -16,7 +16,7 @@ from backoffice import roles
 from backoffice.models import BackgroundJob
 from orders.models import Parcel
 from orders.services.labels import labels_batch_request, labels_request, shipment_service_set
-from tests.orders.shipping_support import parcel, pdf_text, ready_order, table_rate_carriers
+from tests.orders.shipping_support import parcel, pdf_text, ready_order
 from tests.workers import start_worker, stop_worker
 
 pytestmark = pytest.mark.worker
@@ -39,11 +39,6 @@ def shared_media(tmp_path, settings, monkeypatch):
 @pytest.fixture
 def worker(shared_media, celery_worker):
     return celery_worker
-
-
-@pytest.fixture
-def carriers(shop):
-    return table_rate_carriers()
 
 
 def wait_for(predicate, timeout=60.0, message="condition"):

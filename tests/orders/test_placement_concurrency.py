@@ -12,8 +12,8 @@ from orders.exceptions import DuplicateOrder
 from orders.models import Order
 from orders.services.placement import order_place
 from pricing.models import PricingPolicy
+from tests.concurrency import run_together
 from tests.inventory.factories import ProductFactory, WarehouseFactory
-from tests.inventory.test_concurrency import run_together
 from tests.orders.factories import order
 
 pytestmark = pytest.mark.django_db(transaction=True)

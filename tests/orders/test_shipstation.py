@@ -3,7 +3,6 @@ export checked against the element tables of ../shared/specs/shipstation_custom_
 notices: shipping, partial shipments, retries, refusals and hostile XML."""
 
 import re
-import threading
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from decimal import Decimal as D
@@ -28,6 +27,7 @@ from orders.services.lifecycle import order_cancel, order_hold
 from orders.services.placement import ShipmentInput, order_place
 from orders.shipstation import export as export_module
 from orders.states import HoldReason, OrderStatus, ShipmentStatus
+from tests.concurrency import run_together
 from tests.inventory.factories import BinFactory
 from tests.orders.factories import HOME, OFFICE, order
 from tests.orders.shipping_support import parcel, ready_order, table_rate_carriers
@@ -820,22 +820,7 @@ def test_the_same_notice_twice_at_once_ships_once(connected):
     on_hand = stock(connected).on_hand
     # Sent five times at once (ShipStation retrying while the first is still being answered).
     body = notice_xml(order_id=shipment.pk, tracking="1Z-RACE", notify="false")
-    barrier = threading.Barrier(5)
-    statuses = []
-
-    def post():
-        try:
-            client = Client()
-            barrier.wait()
-            statuses.append(shipnotify(client, body).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = run_together(lambda _index: shipnotify(Client(), body).status_code, 5)
 
     assert statuses == [200] * 5
     assert Parcel.objects.count() == 1

@@ -2,12 +2,10 @@
 to delivered, cash on delivery is collected, repeats change nothing, bad bodies store nothing."""
 
 import json
-import threading
 from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, event, given
@@ -29,7 +27,8 @@ from orders.services.labels import (
 from orders.services.lifecycle import order_hold
 from orders.services.shipping import shipment_ship
 from orders.states import OrderStatus, PaymentStatus, ShipmentStatus
-from tests.orders.shipping_support import parcel, ready_order, table_rate_carriers
+from tests.concurrency import run_together
+from tests.orders.shipping_support import parcel, ready_order
 
 pytestmark = pytest.mark.django_db
 
@@ -40,17 +39,6 @@ START = timezone.now().replace(microsecond=0) - timedelta(days=3)
 
 def at(hours: float):
     return START + timedelta(hours=hours)
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def carriers(shop, media):
-    return table_rate_carriers()
 
 
 @pytest.fixture
@@ -559,22 +547,7 @@ def test_deliveries_reported_twice_at_once_collect_cash_on_delivery_once(carrier
     placed, _ = shipped(carriers)
     bodies = [scan("Z1", "LC1001", "delivered", 5), scan("Z1", "LC1001", "delivered", 5)]
     bodies += [scan(f"Z{i}", "LC1001", "delivered", 5 + i) for i in range(2, 6)]
-    barrier = threading.Barrier(len(bodies))
-    answers = [None] * len(bodies)
-
-    def run(index):
-        try:
-            client = Client()
-            barrier.wait()
-            answers[index] = post(client, secret, bodies[index]).status_code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    answers = run_together(lambda index: post(Client(), secret, bodies[index]).status_code, len(bodies))
 
     assert sorted(answers[:2]) == [200, 201]
     assert answers[2:] == [201] * 4

@@ -6,7 +6,7 @@ from django.db import transaction
 from pricing import services
 from pricing.exceptions import CouponUnavailable
 from pricing.models import Coupon, CouponRedemption
-from tests.inventory.test_concurrency import run_together
+from tests.concurrency import run_together
 from tests.pricing.factories import CouponFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
