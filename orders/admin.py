@@ -18,11 +18,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from backoffice.admin import ReadOnlyAdmin
+from orders.documents.sources import pdf_url
 from orders.exceptions import OrderError
 from orders.models import (
     Carrier,
     CarrierService,
     CreditNote,
+    Document,
     Invoice,
     Order,
     OrderEvent,
@@ -317,6 +319,23 @@ class InvoiceAdmin(ReadOnlyAdmin):
             reverse("orders:invoice-html", args=[obj.order.number]),
             reverse("orders:invoice-pdf", args=[obj.order.number]),
         )
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    """The PDFs kept of the documents, one row per version of what they print, made by workers
+    (orders.services.documents); read-only. A failed one is retried from its page (Retry)."""
+
+    list_display = ("title", "kind", "key", "version", "status", "attempts", "created_at", "rendered_at", "pdf")
+    list_filter = ("kind", "status")
+    search_fields = ("key", "title")
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+    readonly_fields = ("pdf",)
+
+    @admin.display(description="PDF")
+    def pdf(self, obj):
+        return format_html('<a href="{}">Current version</a>', pdf_url(obj.kind, obj.key))
 
 
 # --- ShipStation (orders.shipstation): the credentials it calls with, and what it sent ----------------

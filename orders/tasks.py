@@ -4,7 +4,7 @@ from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError, close_old_connections, connection
 
-from orders.services import labels
+from orders.services import documents, labels
 from orders.services.backorders import backorders_fill
 
 
@@ -101,3 +101,45 @@ def labels_batch_finish_task(job_id: int) -> None:
 def shipment_confirmation_email_task(shipment_id: int) -> bool:
     """E-mail the customer that a shipment left, with its tracking numbers (once per shipment)."""
     return labels.shipment_confirmation_send(shipment_id=shipment_id)
+
+
+# --- documents as PDF (orders.services.documents) ---------------------------------------------------
+
+
+DOCUMENT_SOFT_TIME_LIMIT = 120
+
+
+class DocumentTask(Task):
+    """Records a document's final failure on its row (shown on its page with a Retry button) rather
+    than leaving it pending: retries exhausted, the time limit, a bug in a template."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        document_id = args[0] if args else kwargs["document_id"]
+        if isinstance(exc, documents.TRANSIENT_ERRORS):
+            reason = f"{documents.describe_error(exc)}; gave up after {self.request.retries + 1} attempts."
+        elif isinstance(exc, SoftTimeLimitExceeded):
+            reason = f"Rendering took longer than {DOCUMENT_SOFT_TIME_LIMIT} s."
+        else:
+            reason = documents.describe_error(exc)
+        # The failure may have left this worker's connection broken; record it on a fresh one (unless the
+        # task ran inside a transaction, as in tests run in process).
+        if not connection.in_atomic_block:
+            close_old_connections()
+        documents.document_render_fail(document_id=document_id, reason=reason)
+
+
+@shared_task(
+    base=DocumentTask,
+    bind=True,
+    acks_late=True,
+    soft_time_limit=DOCUMENT_SOFT_TIME_LIMIT,
+    time_limit=DOCUMENT_SOFT_TIME_LIMIT + 30,
+    autoretry_for=documents.TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def document_render_task(self, document_id: int) -> None:
+    """Render a document's PDF and keep it (idempotent: a repeat finds it ready and does nothing)."""
+    documents.document_render(document_id=document_id)

@@ -26,6 +26,9 @@ urlpatterns = [
     path("parcels/<int:parcel_id>/label/retry/", labels.parcel_label_retry, name="parcel-label-retry"),
     path("parcels/<int:parcel_id>/label/cancel/", labels.parcel_label_cancel, name="parcel-label-cancel"),
     path("parcels/<int:parcel_id>/tracking/", labels.parcel_tracking, name="parcel-tracking"),
+    # A PDF being made by a worker: its page polls the status (orders.documents.views).
+    path("documents/<int:document_id>/status/", documents.document_status, name="document-status"),
+    path("documents/<int:document_id>/retry/", documents.document_retry, name="document-retry"),
     # A pick list as a document (orders.documents), beside the Fulfilment section's own pages.
     path("fulfilment/pick-lists/<str:number>.pdf", documents.pick_list, {"fmt": "pdf"}, name="pick-list-pdf"),
     path("fulfilment/pick-lists/<str:number>.html", documents.pick_list, {"fmt": "html"}, name="pick-list-html"),

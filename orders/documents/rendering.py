@@ -1,5 +1,6 @@
 """HTML to PDF, in one place: every document is a Django template rendered to HTML, shown as it is in
-the browser (the HTML twin, with a print button) or turned into an A4 PDF by WeasyPrint.
+the browser (the HTML twin, with a print button) or turned into an A4 PDF by WeasyPrint (in a Celery
+worker only: orders.services.documents keeps the PDFs, the views serve them).
 
 Both use one stylesheet, static file orders/documents.css: the browser links it, WeasyPrint is given
 the parsed copy kept here. Fonts are the system's (DejaVu Sans ships with Debian's fontconfig). No

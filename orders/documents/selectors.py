@@ -2,6 +2,11 @@
 
 Invoices print their snapshot (orders.services.invoicing) and only the payment state live; packing
 slips, credit notes and pick lists print their rows as they are now.
+
+A context holds plain data only (strings, numbers, Decimals, dates, lists, dicts and the dataclasses
+below), never model instances: everything a template can print is in it, so a hash of the context
+is the version of the document (orders.documents.sources), and a PDF kept for that version is what
+rendering it now would give.
 """
 
 from dataclasses import dataclass, field
@@ -138,8 +143,22 @@ def invoice_document(invoice: Invoice) -> dict:
     return {
         "title": f"Invoice {invoice.number}",
         "document_kind": "Invoice",
-        "invoice": invoice,
-        "order": order,
+        "invoice": {
+            "number": invoice.number,
+            "buyer": buyer,
+            "due_date": invoice.due_date,
+            "payment_terms_days": invoice.payment_terms_days,
+            "subtotal_amount": invoice.subtotal_amount,
+            "discount_amount": invoice.discount_amount,
+            "tax_amount": invoice.tax_amount,
+            "total_amount": invoice.total_amount,
+        },
+        "order": {
+            "number": order.number,
+            "placed_at": order.placed_at,
+            "external_id": order.external_id,
+            "payment_method_label": order.get_payment_method_display(),
+        },
         "currency": order.currency,
         "prices_include_tax": order.prices_include_tax,
         "seller": seller,
@@ -224,8 +243,19 @@ def packing_slip_document(shipment: Shipment, *, return_instructions: str, selle
     return {
         "title": f"Packing slip {order.number}/{shipment.position}",
         "document_kind": "Packing slip",
-        "order": order,
-        "shipment": shipment,
+        "order": {
+            "number": order.number,
+            "placed_at": order.placed_at,
+            "external_id": order.external_id,
+            "notes_customer": order.notes_customer,
+        },
+        "shipment": {
+            "position": shipment.position,
+            "is_pickup": shipment.is_pickup,
+            "shipping_method": shipment.shipping_method,
+            "carrier": shipment.carrier,
+            "tracking_number": shipment.tracking_number,
+        },
         "shipment_count": order.shipments.count(),
         "seller": seller,
         "ship_to": ship_to,
@@ -284,9 +314,14 @@ def credit_note_document(note: CreditNote) -> dict:
     return {
         "title": f"Credit note {note.number}",
         "document_kind": "Credit note",
-        "note": note,
-        "order": order,
-        "invoice": invoice,
+        "note": {
+            "number": note.number,
+            "reason": note.reason,
+            "amount": note.amount,
+            "rma": {"number": note.rma.number} if note.rma else None,
+        },
+        "order": {"number": order.number, "customer_id": order.customer_id, "payment_method": order.payment_method},
+        "invoice": {"number": invoice.number} if invoice else None,
         "currency": order.currency,
         "seller": seller,
         "buyer": buyer,
@@ -349,7 +384,18 @@ def pick_list_get(*, number: str) -> PickList | None:
 def pick_list_document(pick_list: PickList) -> dict:
     """The template context of a pick list: the stops in walking order, then what goes to which
     shipment."""
-    lines = list(pick_list.lines.all())
+    lines = [
+        {
+            "sequence": line.sequence,
+            "bin": {"code": line.bin.code} if line.bin else None,
+            "product": {"name": line.product.name, "sku": line.product.sku, "barcode": line.product.barcode},
+            "quantity": line.quantity,
+            "picked_quantity": line.picked_quantity,
+            "short_reason": line.short_reason,
+        }
+        for line in pick_list.lines.all()
+    ]
+    created_by = pick_list.created_by
     shipments = [
         {
             "order_number": shipment.order.number,
@@ -366,11 +412,19 @@ def pick_list_document(pick_list: PickList) -> dict:
     return {
         "title": f"Pick list {pick_list.number}",
         "document_kind": "Pick list",
-        "pick_list": pick_list,
+        "pick_list": {
+            "number": pick_list.number,
+            "warehouse": {"name": pick_list.warehouse.name, "code": pick_list.warehouse.code},
+            "created_at": pick_list.created_at,
+            "created_by": (created_by.get_full_name() or created_by.get_username()) if created_by else "",
+            "status_label": pick_list.get_status_display(),
+            "completed_at": pick_list.completed_at,
+        },
         "lines": lines,
-        "units": sum(line.quantity for line in lines),
-        "skus": len({line.product_id for line in lines}),
+        "units": sum(line["quantity"] for line in lines),
+        "skus": len({line.product_id for line in pick_list.lines.all()}),
         "shipments": shipments,
         "barcode": code128_svg(pick_list.number),
+        # Left out of the version (orders.documents.sources.UNVERSIONED): a kept PDF shows when it was made.
         "printed_at": timezone.localtime(),
     }

@@ -1,6 +1,6 @@
 """The orders app's tables, one module per area. Only orders/services/ writes them."""
 
-from orders.models.documents import Invoice
+from orders.models.documents import Document, Invoice
 from orders.models.fulfilment import (
     Carrier,
     CarrierService,
@@ -30,6 +30,7 @@ __all__ = [
     "Carrier",
     "CarrierService",
     "CreditNote",
+    "Document",
     "Invoice",
     "Order",
     "OrderEvent",

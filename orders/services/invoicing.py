@@ -8,6 +8,7 @@ locked until the issuing transaction ends, so a rolled-back issue gives its numb
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.utils import timezone
 from backoffice.numbering import format_number, next_number
 from crm.countries import COUNTRIES
 from orders.exceptions import OrderError
-from orders.models import Invoice, Order
+from orders.models import Document, Invoice, Order
 from orders.services.lifecycle import _event, _locked
 from orders.states import OrderStatus
 
@@ -32,7 +33,8 @@ def invoice_issue(*, order_id: int, actor=None, at: datetime | None = None) -> I
     """Issue the order's invoice, or return the one it already has (an order has one invoice).
 
     Raises OrderError for a draft or cancelled order. Locks the order, then the invoice number
-    sequence (taken last, so the sequence row is held as briefly as possible).
+    sequence (taken last, so the sequence row is held as briefly as possible). Once committed, a
+    worker is asked for the new invoice's PDF, so that it is usually ready before anyone opens it.
     """
     order = _locked(order_id)
     existing = Invoice.objects.filter(order=order).first()
@@ -67,7 +69,15 @@ def invoice_issue(*, order_id: int, actor=None, at: datetime | None = None) -> I
     _event(
         order, "invoice", f"Invoice {invoice.number} issued for {order.total_amount} {order.currency}, due {due}", actor
     )
+    # robust: the PDF is only made ahead of time; a failure to ask for it must not fail the issue.
+    transaction.on_commit(partial(_pdf_request, order.number), robust=True)
     return invoice
+
+
+def _pdf_request(order_number: str) -> None:
+    from orders.services.documents import document_request  # it reads invoices through this module
+
+    document_request(kind=Document.Kind.INVOICE, key=order_number)
 
 
 def due_date(issued_on: date, terms_days: int) -> date:

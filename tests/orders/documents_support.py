@@ -1,13 +1,17 @@
 """Test data for the documents: a stationery shop with goods at 20%, 5% and 0% VAT, taxed shipping, a
 coupon, a kit, bins, and a business customer on 30-day terms. Used by test_documents and
-test_invoicing (and handy for looking at the documents: see render_samples)."""
+test_invoicing (and handy for looking at the documents: see render_samples). And getting a document's
+PDF as staff do, with the worker's part done in process (`pdf_get`)."""
 
+import re
 import subprocess
+import time
 from decimal import Decimal as D
 
 from inventory import services as inventory_services
 from inventory.services import StockLine
-from orders.models import WarehousePriority
+from orders.models import Document, WarehousePriority
+from orders.services.documents import document_render
 from orders.services.placement import AddressInput, LineInput, OrderInput, ShipmentInput, order_place
 from pricing.models import PricingPolicy, Promotion
 from tests.crm.factories import CustomerFactory
@@ -124,3 +128,38 @@ def pdf_text(pdf: bytes, *, layout: bool = True) -> str:
     """The text of a PDF as pdftotext reads it (poppler-utils)."""
     args = ["pdftotext", *(["-layout"] if layout else []), "-", "-"]
     return subprocess.run(args, input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+def render_pending() -> list[Document]:
+    """Render every pending document in process, as a worker would (the task's body)."""
+    pending = Document.objects.filter(status=Document.Status.PENDING).order_by("pk").values_list("pk", flat=True)
+    return [document_render(document_id=pk) for pk in pending]
+
+
+def pdf_get(client, url: str):
+    """GET a document's PDF: the first GET asks a worker for it (202, a page that waits for it); here
+    what is pending is rendered in process, and the GET again serves the kept file. A PDF kept already
+    is served at once."""
+    response = client.get(url)
+    if response.status_code == 202:
+        render_pending()
+        response = client.get(url)
+    return response
+
+
+def pdf_poll(client, url: str, *, timeout: float = 120):
+    """GET a document's PDF while a real worker makes it: on a 202, poll the status URL the page polls
+    (its hx-get, as htmx does, every second) until it sends to the PDF (HX-Redirect), then GET that."""
+    response = client.get(url)
+    if response.status_code != 202:
+        return response
+    status_url = re.search(r'hx-get="([^"]+)"', response.content.decode()).group(1)
+    deadline = time.monotonic() + timeout
+    while True:
+        status = client.get(status_url, headers={"HX-Request": "true"})
+        assert status.status_code == 200, status.status_code
+        if "HX-Redirect" in status:
+            return client.get(status["HX-Redirect"])
+        assert 'data-status="pending"' in status.content.decode(), status.content.decode()
+        assert time.monotonic() < deadline, f"waited {timeout} s for the PDF"
+        time.sleep(1)

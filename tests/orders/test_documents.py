@@ -1,25 +1,43 @@
 """The printed documents: invoice, packing slip, credit note and pick list as PDF (text read back with
 pdftotext) and as web pages, who may open them, and the links and actions on the order and return
-pages."""
+pages. PDFs are made by a worker and kept: the first GET of a `.pdf` URL answers 202 with a page that
+waits for it (tests/orders/documents_support.pdf_get renders in process what is pending, as the worker
+would, and GETs again); the kept PDFs, their versions, failures and a real worker are tested at the
+end."""
 
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
+import weasyprint
 from barcode import Code128
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from backoffice import roles
 from orders.documents.barcodes import QUIET_ZONE, code128_svg
-from orders.models import Invoice, PickLine, PickList
+from orders.documents.sources import Source, document_version, source_get
+from orders.models import Document, Invoice, PickLine, PickList
+from orders.services.documents import document_render
 from orders.services.invoicing import invoice_issue
 from orders.services.lifecycle import order_payment_record
 from orders.services.returns import ReturnReceipt, ReturnRequest, return_authorise, return_receive, return_settle
 from orders.services.shipping import shipment_ship
+from orders.tasks import document_render_task
 from tests.inventory.factories import BinFactory
-from tests.orders.documents_support import business_order, pdf_text, stationery_shop
+from tests.orders.documents_support import (
+    business_order,
+    pdf_get,
+    pdf_poll,
+    pdf_text,
+    render_pending,
+    stationery_shop,
+)
+from tests.workers import start_worker, stop_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +59,12 @@ def shop(settings):
     return stationery_shop()
 
 
+@pytest.fixture(autouse=True)
+def document_files(media):
+    """The kept PDFs go to a media folder of the test's own."""
+    return media
+
+
 @pytest.fixture
 def invoiced(shop):
     placed = business_order(shop)
@@ -57,7 +81,7 @@ def words(text: str) -> str:
 
 
 def test_the_invoice_pdf_shows_number_dates_addresses_lines_tax_breakdown_and_totals(client_as, invoiced):
-    response = client_as(roles.ACCOUNTANT).get(reverse("orders:invoice-pdf", args=[invoiced.number]))
+    response = pdf_get(client_as(roles.ACCOUNTANT), reverse("orders:invoice-pdf", args=[invoiced.number]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -102,14 +126,14 @@ def test_the_invoice_pdf_shows_number_dates_addresses_lines_tax_breakdown_and_to
 def test_the_invoice_shows_what_was_paid_and_credited_since_it_was_issued(client_as, invoiced):
     order_payment_record(order_id=invoiced.pk, amount=D("100.00"), reference="BACS 7781")
     text = words(
-        pdf_text(client_as(roles.ACCOUNTANT).get(reverse("orders:invoice-pdf", args=[invoiced.number])).content)
+        pdf_text(pdf_get(client_as(roles.ACCOUNTANT), reverse("orders:invoice-pdf", args=[invoiced.number])).content)
     )
     assert f"Paid {MINUS}100.00" in text
     assert "Balance due 28.97 GBP" in text
 
     order_payment_record(order_id=invoiced.pk, amount=D("28.97"), reference="BACS 7790")
     text = words(
-        pdf_text(client_as(roles.ACCOUNTANT).get(reverse("orders:invoice-pdf", args=[invoiced.number])).content)
+        pdf_text(pdf_get(client_as(roles.ACCOUNTANT), reverse("orders:invoice-pdf", args=[invoiced.number])).content)
     )
     assert "Balance due 0.00 GBP" in text
     assert "Nothing is due on this invoice: thank you for your payment." in text
@@ -160,7 +184,7 @@ def test_the_packing_slip_lists_what_is_in_the_parcel_and_where_it_goes_but_no_p
     placed = business_order(shop)
     shipment_ship(shipment_id=placed.shipments.get().pk, carrier="DPD", tracking_number="15501234567")
 
-    response = client_as(roles.WAREHOUSE).get(reverse("orders:packing-slip-pdf", args=[placed.number, 1]))
+    response = pdf_get(client_as(roles.WAREHOUSE), reverse("orders:packing-slip-pdf", args=[placed.number, 1]))
 
     assert response.status_code == 200
     assert f'filename="packing-slip-{placed.number}-1.pdf"' in response["Content-Disposition"]
@@ -227,7 +251,7 @@ def test_a_return_settled_by_credit_has_a_credit_note_against_the_invoice(client
     rma = return_receive(rma_id=rma.pk, receipts=[ReturnReceipt(line.pk, line.quantity) for line in rma.lines.all()])
     rma = return_settle(rma_id=rma.pk, settlement="credit", amount=D("42.29"))  # less a 2.00 restocking fee
 
-    response = client_as(roles.ACCOUNTANT).get(reverse("orders:credit-note-pdf", args=[rma.number]))
+    response = pdf_get(client_as(roles.ACCOUNTANT), reverse("orders:credit-note-pdf", args=[rma.number]))
 
     assert response.status_code == 200
     note = rma.credit_note
@@ -292,7 +316,7 @@ def pick_list(shop, staff_user):
 
 def test_the_pick_list_pdf_walks_the_bins_in_order_and_says_what_goes_to_which_shipment(client_as, pick_list):
     pick_list, first, second = pick_list
-    response = client_as(roles.WAREHOUSE).get(reverse("orders:pick-list-pdf", args=[pick_list.number]))
+    response = pdf_get(client_as(roles.WAREHOUSE), reverse("orders:pick-list-pdf", args=[pick_list.number]))
 
     assert response.status_code == 200
     text = words(pdf_text(response.content))
@@ -393,3 +417,343 @@ def test_the_return_page_links_its_credit_note(client_as, shop):
 
     assert reverse("orders:credit-note-pdf", args=[rma.number]) in page
     assert reverse("orders:credit-note-html", args=[rma.number]) in page
+
+
+# --- PDFs made by a worker and kept -------------------------------------------------------------
+
+
+def invoice_pdf(order) -> str:
+    return reverse("orders:invoice-pdf", args=[order.number])
+
+
+def enqueued(callbacks) -> list:
+    """The tasks the on-commit callbacks would enqueue, as (task name, arguments)."""
+    return [(callback.func.__self__.name, callback.args) for callback in callbacks]
+
+
+def test_without_a_worker_the_first_get_asks_for_the_pdf_and_a_second_asks_nothing_more(
+    client_as, invoiced, django_capture_on_commit_callbacks
+):
+    client = client_as(roles.ACCOUNTANT)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.get(invoice_pdf(invoiced))
+
+    assert response.status_code == 202
+    assert response["Cache-Control"] == "private, no-store"
+    document = Document.objects.get()
+    assert (document.kind, document.key, document.status, document.title, document.attempts) == (
+        "invoice",
+        invoiced.number,
+        "pending",
+        "Invoice INV-2026-000001",
+        0,
+    )
+    assert re.fullmatch(r"[0-9a-f]{16}", document.version)
+    assert enqueued(callbacks) == [("orders.tasks.document_render_task", (document.pk,))]
+    page = response.content.decode()
+    assert "Preparing invoice INV-2026-000001…" in page
+    status_url = reverse("orders:document-status", args=[document.pk])
+    assert f'hx-get="{status_url}" hx-trigger="every 1s" hx-swap="outerHTML"' in page
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page
+    assert reverse("orders:invoice-html", args=[invoiced.number]) in page  # the web page meanwhile
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        again = client.get(invoice_pdf(invoiced))
+    assert again.status_code == 202
+    assert callbacks == []
+    assert Document.objects.count() == 1
+
+
+def test_the_waiting_page_keeps_to_the_content_security_policy(client_as, invoiced):
+    response = client_as(roles.ACCOUNTANT).get(invoice_pdf(invoiced))
+
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    page = response.content.decode()
+    # htmx from the static files, as every page has it; no inline script, style or event handler.
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/backoffice/vendor/htmx-2.0.11.min.js" defer>']
+    assert "<style" not in page and " style=" not in page
+    assert not re.search(r"\son[a-z]+=", page)
+    assert '"allowEval": false' in page and '"includeIndicatorStyles": false' in page
+
+
+def test_the_status_repeats_the_waiting_block_until_the_pdf_is_ready_then_sends_to_it(client_as, invoiced):
+    client = client_as(roles.ACCOUNTANT)
+    url = invoice_pdf(invoiced)
+    client.get(url)
+    status_url = reverse("orders:document-status", args=[Document.objects.get().pk])
+
+    waiting = client.get(status_url, headers={"HX-Request": "true"})
+
+    assert waiting.status_code == 200 and "HX-Redirect" not in waiting
+    block = waiting.content.decode()
+    assert block.strip().startswith('<section class="card notice document-status"')
+    assert 'hx-trigger="every 1s"' in block and "Preparing invoice INV-2026-000001…" in block
+
+    render_pending()
+    ready = client.get(status_url, headers={"HX-Request": "true"})
+    assert ready.status_code == 200 and ready["HX-Redirect"] == url
+    assert client.get(status_url).url == url  # without htmx, a plain redirect
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert 'filename="INV-2026-000001.pdf"' in response["Content-Disposition"]
+
+
+def test_the_kept_pdf_is_served_from_its_file_and_rendering_twice_changes_nothing(
+    client_as, invoiced, media, monkeypatch
+):
+    client = client_as(roles.ACCOUNTANT)
+    client.get(invoice_pdf(invoiced))
+    document = Document.objects.get()
+    folder = media / "documents" / "invoice"
+    folder.mkdir(parents=True)
+    # A file left by an attempt that died before it committed is replaced, not kept beside the real one.
+    kept = folder / f"{invoiced.number}-{document.version}.pdf"
+    kept.write_bytes(b"half a PDF")
+
+    first = document_render(document_id=document.pk)
+    rendered_at = Document.objects.get().rendered_at
+    second = document_render(document_id=document.pk)
+
+    document.refresh_from_db()
+    assert first.pk == second.pk == document.pk
+    assert (document.status, document.error, document.attempts, document.rendered_at) == ("ready", "", 1, rendered_at)
+    assert document.file.name == f"documents/invoice/{invoiced.number}-{document.version}.pdf"
+    assert [path.name for path in folder.iterdir()] == [kept.name]
+    assert kept.read_bytes().startswith(b"%PDF")
+
+    def no_weasyprint(*args, **kwargs):
+        raise AssertionError("WeasyPrint ran in the request")
+
+    monkeypatch.setattr(weasyprint, "HTML", no_weasyprint)
+    response = client.get(invoice_pdf(invoiced))
+    assert response.status_code == 200
+    assert response.content == kept.read_bytes()
+    assert Document.objects.count() == 1
+
+
+def test_a_kept_pdf_whose_file_was_lost_is_made_again(client_as, invoiced, media):
+    client = client_as(roles.ACCOUNTANT)
+    assert pdf_get(client, invoice_pdf(invoiced)).status_code == 200
+    document = Document.objects.get()
+    (media / document.file.name).unlink()
+
+    waiting = client.get(invoice_pdf(invoiced))
+    render_pending()
+
+    assert waiting.status_code == 202
+    response = client.get(invoice_pdf(invoiced))
+    assert response.status_code == 200
+    assert invoiced.number in pdf_text(response.content)
+    assert Document.objects.count() == 1
+
+
+def test_a_packing_slip_whose_shipment_changed_is_a_new_version_and_its_old_pdf_is_not_served(client_as, shop):
+    placed = business_order(shop)
+    client = client_as(roles.WAREHOUSE)
+    url = reverse("orders:packing-slip-pdf", args=[placed.number, 1])
+    before = pdf_get(client, url)
+    assert "Tracking" not in words(pdf_text(before.content))
+    assert client.get(url).content == before.content  # nothing changed: the same file
+
+    shipment_ship(shipment_id=placed.shipments.get().pk, carrier="DPD", tracking_number="15501234567")
+
+    waiting = client.get(url)
+    assert waiting.status_code == 202
+    assert f"Preparing packing slip {placed.number}/1…" in waiting.content.decode()
+    render_pending()
+    after = client.get(url)
+    assert after.status_code == 200
+    assert "Tracking 15501234567" in words(pdf_text(after.content))
+    old, new = Document.objects.filter(kind="packing_slip").order_by("pk")
+    assert old.key == new.key == f"{placed.number}/1"
+    assert old.version != new.version
+    assert old.status == new.status == "ready" and old.file.name != new.file.name
+
+
+def test_a_document_that_changed_before_a_worker_came_to_it_is_rendered_as_it_is_now(client_as, invoiced):
+    client = client_as(roles.ACCOUNTANT)
+    client.get(invoice_pdf(invoiced))
+    asked = Document.objects.get()
+    order_payment_record(order_id=invoiced.pk, amount=D("128.97"), reference="BACS 7790")
+
+    current = document_render(document_id=asked.pk)
+
+    asked.refresh_from_db()
+    assert current.pk != asked.pk and current.version != asked.version
+    assert (current.status, current.attempts) == ("ready", 1)
+    assert asked.status == "superseded" and not asked.file
+    assert f"the current version ({current.version}) was rendered instead" in asked.error
+    # The page waiting for the version asked for goes on to the PDF: the paid invoice, already made.
+    status = client.get(reverse("orders:document-status", args=[asked.pk]), headers={"HX-Request": "true"})
+    assert status["HX-Redirect"] == invoice_pdf(invoiced)
+    response = client.get(invoice_pdf(invoiced))
+    assert response.status_code == 200
+    assert "Balance due 0.00 GBP" in words(pdf_text(response.content))
+
+
+def test_a_pdf_that_cannot_be_made_shows_why_and_a_retry_button(
+    client_as, invoiced, media, django_capture_on_commit_callbacks
+):
+    client = client_as(roles.ACCOUNTANT)
+    url = invoice_pdf(invoiced)
+    client.get(url)
+    document = Document.objects.get()
+    media.mkdir(parents=True)
+    (media / "documents").write_text("in the way")  # the PDFs' folder cannot be made
+
+    document_render_task.apply(args=[document.pk])  # the task as a worker runs it, retries included
+
+    document.refresh_from_db()
+    assert (document.status, document.attempts) == ("failed", 6)
+    assert document.error.startswith("The PDF could not be stored") and "gave up after 6 attempts" in document.error
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.get(url)
+    assert response.status_code == 200 and callbacks == []  # a failure is not retried by looking at it
+    page = response.content.decode()
+    retry_url = reverse("orders:document-retry", args=[document.pk])
+    assert escape(document.error) in page
+    assert f'<form method="post" action="{retry_url}">' in page and ">Retry</button>" in page
+    assert "hx-trigger" not in page
+    status = client.get(reverse("orders:document-status", args=[document.pk]), headers={"HX-Request": "true"})
+    assert "HX-Redirect" not in status and ">Retry</button>" in status.content.decode()
+
+    (media / "documents").unlink()
+    with django_capture_on_commit_callbacks() as callbacks:
+        retried = client.post(retry_url)
+
+    assert retried.status_code == 302 and retried.url == url
+    document.refresh_from_db()
+    assert (document.status, document.error) == ("pending", "")
+    assert enqueued(callbacks) == [("orders.tasks.document_render_task", (document.pk,))]
+    assert "Invoice number INV-2026-000001" in words(pdf_text(pdf_get(client, url).content))
+
+
+def test_issuing_an_invoice_asks_a_worker_for_its_pdf_once_committed(
+    client_as, shop, django_capture_on_commit_callbacks
+):
+    placed = business_order(shop)
+
+    with django_capture_on_commit_callbacks() as issued:
+        invoice_issue(order_id=placed.pk, at=ISSUED_AT)
+    assert not Document.objects.exists()  # not before the invoice is committed
+    with django_capture_on_commit_callbacks() as callbacks:
+        for callback in issued:
+            callback()
+
+    document = Document.objects.get()
+    assert (document.kind, document.key, document.status) == ("invoice", placed.number, "pending")
+    assert enqueued(callbacks) == [("orders.tasks.document_render_task", (document.pk,))]
+    with django_capture_on_commit_callbacks() as again:
+        invoice_issue(order_id=placed.pk)  # the invoice it has: nothing new to print
+    assert again == []
+    render_pending()
+    response = client_as(roles.ACCOUNTANT).get(invoice_pdf(placed))
+    assert response.status_code == 200  # ready before anyone asked
+    assert response["Content-Type"] == "application/pdf"
+
+
+def test_the_status_and_retry_of_a_document_ask_what_the_document_asks(client_as, invoiced, staff_user):
+    client_as(roles.ACCOUNTANT).get(invoice_pdf(invoiced))
+    document = Document.objects.get()
+    status_url = reverse("orders:document-status", args=[document.pk])
+    retry_url = reverse("orders:document-retry", args=[document.pk])
+    # The Orders section and viewing orders, but not invoices.
+    user = staff_user()
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="backoffice", codename="access_orders"),
+        Permission.objects.get(content_type__app_label="orders", codename="view_order"),
+    )
+    client = Client()
+    client.force_login(user)
+
+    assert client.get(invoice_pdf(invoiced)).status_code == 403
+    assert client.get(status_url, headers={"HX-Request": "true"}).status_code == 403
+    assert client.post(retry_url).status_code == 403
+    buyer = Client()
+    buyer.force_login(staff_user(roles.BUYER))
+    assert buyer.get(status_url, headers={"HX-Request": "true"}).status_code == 403
+    assert Client().get(status_url).status_code == 302  # to sign in
+
+
+def test_the_version_follows_what_is_printed_but_not_the_time_it_is_printed(pick_list):
+    pick_list = pick_list[0]
+    first = source_get(kind="pick_list", key=pick_list.number.lower())
+    again = source_get(kind="pick_list", key=pick_list.number)
+    assert first.key == pick_list.number
+    assert first.context["printed_at"] != again.context["printed_at"]
+    assert document_version(first) == document_version(again)
+
+    PickLine.objects.filter(pick_list=pick_list, sequence=2).update(picked_quantity=6)
+    assert document_version(source_get(kind="pick_list", key=pick_list.number)) != document_version(first)
+    # A model instance in a context could print what the version does not see: refused.
+    with pytest.raises(TypeError, match="plain data only, not PickList"):
+        document_version(Source("pick_list", pick_list.number, first.template, {"pick_list": pick_list}, "x.pdf"))
+
+
+def test_a_request_whose_task_was_lost_is_enqueued_again_after_a_while(
+    client_as, invoiced, django_capture_on_commit_callbacks
+):
+    client = client_as(roles.ACCOUNTANT)
+    client.get(invoice_pdf(invoiced))
+    document = Document.objects.get()
+    status_url = reverse("orders:document-status", args=[document.pk])
+    # The broker was away when it was enqueued: nothing happened for three minutes.
+    Document.objects.filter(pk=document.pk).update(requested_at=timezone.now() - timedelta(minutes=3))
+
+    # The waiting page goes back to the PDF's URL, which asks for it again, once.
+    assert client.get(status_url, headers={"HX-Request": "true"})["HX-Redirect"] == invoice_pdf(invoiced)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert client.get(invoice_pdf(invoiced)).status_code == 202
+        assert client.get(invoice_pdf(invoiced)).status_code == 202
+    assert enqueued(callbacks) == [("orders.tasks.document_render_task", (document.pk,))]
+    document.refresh_from_db()
+    assert document.status == "pending" and not document.is_stale
+    assert "HX-Redirect" not in client.get(status_url, headers={"HX-Request": "true"})
+
+
+def test_a_version_superseded_before_it_was_made_is_made_when_its_content_comes_back(client_as, pick_list):
+    pick_list = pick_list[0]
+    client = client_as(roles.WAREHOUSE)
+    url = reverse("orders:pick-list-pdf", args=[pick_list.number])
+    client.get(url)
+    asked = Document.objects.get()
+    line = PickLine.objects.filter(pick_list=pick_list, sequence=2)
+    line.update(picked_quantity=5, short_reason="Box of 6 had 5")
+    render_pending()  # renders the list as it is now; the version asked for is superseded
+    line.update(picked_quantity=None, short_reason="")  # the pick is undone: the list prints as first asked
+
+    assert client.get(url).status_code == 202
+    asked.refresh_from_db()
+    assert (asked.status, asked.error) == ("pending", "")
+    render_pending()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Box of 6 had 5" not in words(pdf_text(response.content))
+    assert sorted(Document.objects.values_list("status", flat=True)) == ["ready", "ready"]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_makes_the_invoice_pdf_while_its_page_polls_for_it(shop, media, client, staff_user, monkeypatch):
+    # The worker reads MEDIA_ROOT from the environment: the same folder as this process.
+    monkeypatch.setenv("MEDIA_ROOT", str(media))
+    placed = business_order(shop)
+    invoice_issue(order_id=placed.pk, at=ISSUED_AT)  # committed: its PDF is asked for, no worker runs yet
+    client.force_login(staff_user(roles.ACCOUNTANT))
+    assert client.get(invoice_pdf(placed)).status_code == 202
+
+    process, _hostname = start_worker()
+    try:
+        response = pdf_poll(client, invoice_pdf(placed))
+    finally:
+        stop_worker(process)
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = words(pdf_text(response.content))
+    for expected in ("Invoice number INV-2026-000001", "Total 128.97 GBP", "Unit 4, Canal Wharf", "Leeds LS11 5PZ"):
+        assert expected in text
+    document = Document.objects.get()
+    assert (document.status, document.attempts) == ("ready", 1)
+    assert (media / document.file.name).exists()

@@ -435,7 +435,7 @@ def test_shipping_every_parcel_ships_the_shipment_and_emails_the_tracking(
 
     with django_capture_on_commit_callbacks() as callbacks:
         shipment_dispatch(shipment_id=shipment.pk)
-    assert len(callbacks) == 1  # the e-mail task, once committed
+    assert len(callbacks) == 2  # the e-mail task and the invoice PDF's rendering, once committed
     shipment.refresh_from_db()
     placed.refresh_from_db()
     assert shipment.status == ShipmentStatus.SHIPPED and placed.status == OrderStatus.SHIPPED
