@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
@@ -37,15 +38,37 @@ class BackgroundJobAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "status")
 
 
+class ApiTokenForm(forms.ModelForm):
+    scopes = forms.TypedMultipleChoiceField(
+        choices=ApiToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What programs holding this token may do; other endpoints answer 403 insufficient_scope.",
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("scopes",)
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin):
     """Tokens are created with `manage.py create_api_token` (the token is shown once, in the terminal);
-    here managers see which exist and when each was last used, and revoke them."""
+    here managers see which exist and when each was last used, change what each may do (its scopes),
+    and revoke them. Nothing else of a token changes."""
 
-    list_display = ("name", "prefix", "is_active", "created_at", "last_used_at", "revoked_at")
+    form = ApiTokenForm
+    list_display = ("name", "prefix", "scope_list", "is_active", "created_at", "last_used_at", "revoked_at")
     list_filter = ("is_active",)
-    fields = ("name", "prefix", "token_hash", "is_active", "created_at", "last_used_at", "revoked_at")
+    fields = ("name", "prefix", "scopes", "is_active", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("name", "prefix", "is_active", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("backoffice.change_apitoken")
+
+    @admin.display(description="scopes")
+    def scope_list(self, token):
+        return ", ".join(token.scopes)
 
     def has_revoke_permission(self, request):
         return request.user.has_perm("backoffice.change_apitoken")

@@ -1,3 +1,4 @@
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -109,6 +110,11 @@ class NumberSequence(models.Model):
         return f"{self.name} {self.year}: {self.last_value}"
 
 
+def default_api_scopes() -> list[str]:
+    """What a storefront's token may do unless told otherwise: orders and stock, not carriers' tracking."""
+    return [ApiToken.Scope.ORDERS, ApiToken.Scope.STOCK]
+
+
 class ApiToken(models.Model):
     """A secret that lets a program (a storefront, a marketplace connector) call the JSON API.
 
@@ -117,7 +123,14 @@ class ApiToken(models.Model):
     hash is enough (there is nothing to guess a dictionary from).
     """
 
+    class Scope(models.TextChoices):
+        ORDERS = "orders", "Orders: place orders and read them"
+        STOCK = "stock", "Stock: read stock levels"
+        TRACKING = "tracking", "Tracking: report carriers' tracking events (ships and delivers parcels)"
+
     name = models.CharField(max_length=100, help_text="Who uses it, e.g. “Shopify storefront”.")
+    # What the token may call (an endpoint outside them answers 403 insufficient_scope).
+    scopes = ArrayField(models.CharField(max_length=20, choices=Scope.choices), default=default_api_scopes)
     # The token's first characters, not secret: enough to recognise it in logs and in this list.
     prefix = models.CharField(max_length=16)
     token_hash = models.CharField(max_length=64, unique=True)

@@ -50,10 +50,12 @@ def invalid(errors: dict[str, str], message: str = "The request has errors; see 
     return ApiError(400, "invalid_request", message, errors=errors)
 
 
-def api_view(*, methods: tuple[str, ...], authenticate: bool = True):
+def api_view(*, methods: tuple[str, ...], authenticate: bool = True, scope: str | None = None):
     """Decorate an API view: CSRF exempt (the token is the credential, no cookies are used), JSON 405
-    for other methods, 401 without a valid bearer token (sets `request.api_token`), never cached, and
-    ApiError rendered as its JSON answer."""
+    for other methods, 401 without a valid bearer token (sets `request.api_token`), 403 when the token
+    lacks `scope` (an ApiToken.Scope value), never cached, and ApiError rendered as its JSON answer."""
+
+    needed = str(scope) if scope is not None else None  # the value of an ApiToken.Scope
 
     def decorate(view):
         @csrf_exempt
@@ -70,6 +72,14 @@ def api_view(*, methods: tuple[str, ...], authenticate: bool = True):
                     )
                 if authenticate:
                     request.api_token = _authenticated(request)
+                    if needed is not None and needed not in request.api_token.scopes:
+                        raise ApiError(
+                            403,
+                            "insufficient_scope",
+                            f"This token may not do this: it needs the scope '{needed}', and has "
+                            f"{', '.join(request.api_token.scopes)}. A manager can change its scopes in the admin.",
+                            headers={"WWW-Authenticate": f'{_REALM}, error="insufficient_scope", scope="{needed}"'},
+                        )
                 return view(request, *args, **kwargs)
             except ApiError as error:
                 return error.response()

@@ -8,11 +8,12 @@ happens between hashes inside PostgreSQL, so response times say nothing about th
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.utils import timezone
 
-from backoffice.models import ApiToken
+from backoffice.models import ApiToken, default_api_scopes
 
 PREFIX = "bo_"
 _TOKEN = re.compile(r"bo_[A-Za-z0-9_-]{43}")
@@ -27,16 +28,21 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_token_create(*, name: str) -> tuple[ApiToken, str]:
-    """A new active token named `name`; returns the row and the token, which is never stored.
+def api_token_create(*, name: str, scopes: Iterable[str] | None = None) -> tuple[ApiToken, str]:
+    """A new active token named `name`, allowed `scopes` (ApiToken.Scope values; default orders and
+    stock); returns the row and the token, which is never stored.
 
-    Raises ValueError when the name is blank or longer than 100 characters.
+    Raises ValueError when the name is blank or longer than 100 characters, or a scope is unknown.
     """
     name = " ".join(name.split())
     if not name or len(name) > ApiToken._meta.get_field("name").max_length:
         raise ValueError("Give the token a name of 1 to 100 characters (who will use it).")
+    scopes = default_api_scopes() if scopes is None else list(dict.fromkeys(scopes))
+    unknown = [scope for scope in scopes if scope not in ApiToken.Scope.values]
+    if unknown or not scopes:
+        raise ValueError(f"Give the token one or more scopes of: {', '.join(ApiToken.Scope.values)}.")
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(name=name, prefix=secret[:_SHOWN], token_hash=token_hash(secret))
+    token = ApiToken.objects.create(name=name, prefix=secret[:_SHOWN], token_hash=token_hash(secret), scopes=scopes)
     return token, secret
 
 

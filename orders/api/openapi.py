@@ -388,11 +388,18 @@ def _response(description: str, schema: str, **headers) -> dict:
 
 
 _UNAUTHORIZED = _response("No valid token (see the WWW-Authenticate header).", "Error")
+_FORBIDDEN = _response("insufficient_scope: the token may not call this endpoint (see its scopes).", "Error")
+
+
+def _scope(name: str) -> list[dict]:
+    """The operation's security requirement: a bearer token holding this scope."""
+    return [{"bearerAuth": [name]}]
 
 
 def _tracking_events_operation() -> dict:
     return {
         "operationId": "tracking_events_create",
+        "security": _scope("tracking"),
         "summary": "Carriers' tracking events",
         "description": (
             "One event as the body, or up to "
@@ -428,6 +435,7 @@ def _tracking_events_operation() -> dict:
             ),
             "400": _response("Invalid: `errors` maps field paths to messages; nothing was stored.", "ValidationError"),
             "401": _UNAUTHORIZED,
+            "403": _FORBIDDEN,
             "409": _response("event_id_conflict: the event id came before with other content.", "TrackingRefusal"),
             "411": _response("The body came chunked, without a Content-Length.", "Error"),
             "413": _response("The body is too large.", "Error"),
@@ -450,7 +458,10 @@ def openapi_document() -> dict:
                 "Orders in, order status and stock out, for storefronts and other programs; carriers' "
                 "tracking events in. "
                 "Authenticate with `Authorization: Bearer <token>` (tokens come from "
-                "`python manage.py create_api_token NAME`). Money is a decimal string. "
+                "`python manage.py create_api_token NAME [--scope orders --scope stock --scope tracking]`). "
+                "Each operation names the scope its token needs (orders, stock or tracking; a new token has "
+                "orders and stock); without it the answer is 403 insufficient_scope. "
+                "Money is a decimal string. "
                 "Errors are JSON: `error` (a code), `message`, and details per error."
             ),
         },
@@ -460,6 +471,7 @@ def openapi_document() -> dict:
             "/orders": {
                 "post": {
                     "operationId": "order_create",
+                    "security": _scope("orders"),
                     "summary": "Place an order",
                     "description": (
                         "Priced, allocated to warehouses and reserved in one transaction, as in the staff UI. "
@@ -494,6 +506,7 @@ def openapi_document() -> dict:
                         ),
                         "400": _response("Invalid: `errors` maps field paths to messages.", "ValidationError"),
                         "401": _UNAUTHORIZED,
+                        "403": _FORBIDDEN,
                         "409": _response(
                             "duplicate_order (`number`), insufficient_stock (`shortages`) or idempotency_in_progress.",
                             "Conflict",
@@ -508,11 +521,13 @@ def openapi_document() -> dict:
             "/orders/{number}": {
                 "get": {
                     "operationId": "order_get",
+                    "security": _scope("orders"),
                     "summary": "An order with its status, payment, lines, shipments and tracking",
                     "parameters": [{"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}],
                     "responses": {
                         "200": _response("The order.", "Order"),
                         "401": _UNAUTHORIZED,
+                        "403": _FORBIDDEN,
                         "404": _response("No such order.", "Error"),
                     },
                 }
@@ -520,6 +535,7 @@ def openapi_document() -> dict:
             "/stock": {
                 "get": {
                     "operationId": "stock_list",
+                    "security": _scope("stock"),
                     "summary": "Availability per warehouse",
                     "description": (
                         "With `sku` (repeatable, up to 100): those SKUs, active or not; unknown ones are listed in "
@@ -551,6 +567,7 @@ def openapi_document() -> dict:
                         "200": _response("A page of stock.", "StockPage"),
                         "400": _response("Invalid parameters.", "ValidationError"),
                         "401": _UNAUTHORIZED,
+                        "403": _FORBIDDEN,
                     },
                 }
             },

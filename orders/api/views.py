@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from backoffice.api.http import ApiError, api_view, dumps, invalid, json_response, read_json
 from backoffice.api.idempotency import idempotency_key, idempotent_run, request_fingerprint
+from backoffice.models import ApiToken
 from inventory.exceptions import InsufficientStock
 from orders.api import selectors
 from orders.api.openapi import openapi_document
@@ -26,7 +27,7 @@ from orders.services.tracking import CREATED, EVENT_ID_CONFLICT, REFUSED, Tracki
 _order_place_body = order_place.__wrapped__
 
 
-@api_view(methods=("POST",))
+@api_view(methods=("POST",), scope=ApiToken.Scope.ORDERS)
 def order_create(request):
     key = idempotency_key(request)
     payload = read_json(request)
@@ -75,7 +76,7 @@ def _number(body: str) -> str:
     return json.loads(body)["number"]
 
 
-@api_view(methods=("GET",))
+@api_view(methods=("GET",), scope=ApiToken.Scope.ORDERS)
 def order_detail(request, number):
     order = selectors.order_get(number=number)
     if order is None:
@@ -83,7 +84,7 @@ def order_detail(request, number):
     return json_response(200, dumps(order_data(order)))
 
 
-@api_view(methods=("GET",))
+@api_view(methods=("GET",), scope=ApiToken.Scope.STOCK)
 def stock(request):
     query = parse_stock_query(request.GET)
     if query.skus:
@@ -101,7 +102,7 @@ def stock(request):
     return json_response(200, dumps(stock_data(page, next_url=next_url)))
 
 
-@api_view(methods=("POST",))
+@api_view(methods=("POST",), scope=ApiToken.Scope.TRACKING)
 def tracking_events(request):
     # The event ids are the idempotency keys: a repeat is found by its id, whoever sends it.
     parsed = parse_tracking_events(read_json(request))

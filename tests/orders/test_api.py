@@ -24,7 +24,7 @@ from inventory import services as inventory_services
 from inventory.models import Product, StockLevel, StockMovement
 from inventory.services import StockLine
 from orders.api.openapi import openapi_document
-from orders.models import Order, OrderEvent
+from orders.models import Order, OrderEvent, TrackingEvent
 from pricing.models import PricingPolicy
 from tests.crm.factories import CustomerFactory
 from tests.inventory.factories import KitComponentFactory, KitFactory, ProductFactory
@@ -337,6 +337,60 @@ def test_create_api_token_needs_a_name():
     with pytest.raises(CommandError):
         call_command("create_api_token", "  ", stdout=StringIO())
     assert not ApiToken.objects.exists()
+
+
+def test_create_api_token_takes_the_scopes_the_program_needs():
+    call_command("create_api_token", "Carrier hub", "--scope", "tracking", stdout=StringIO())
+    call_command("create_api_token", "Storefront", stdout=StringIO())
+
+    assert dict(ApiToken.objects.values_list("name", "scopes")) == {
+        "Carrier hub": ["tracking"],
+        "Storefront": ["orders", "stock"],
+    }
+    with pytest.raises(CommandError):
+        call_command("create_api_token", "Anything", "--scope", "admin", stdout=StringIO())
+    with pytest.raises(ValueError, match="scopes"):
+        api_token_create(name="Nothing", scopes=[])
+
+
+def test_a_token_calls_only_what_its_scopes_allow(shop, client):
+    storefront = api_token_create(name="Storefront")[1]
+    carrier = api_token_create(name="Carrier hub", scopes=["tracking"])[1]
+    event = {"event_id": "E1", "tracking_number": "LC1", "status": "delivered", "time": "2026-06-01T12:00:00Z"}
+
+    refused = [
+        client.post(
+            "/api/v1/tracking-events", data=event, content_type="application/json",
+            headers={"Authorization": f"Bearer {storefront}"},
+        ),
+        post_order(client, carrier, order_body()),
+        get(client, carrier, "/api/v1/stock"),
+        get(client, carrier, "/api/v1/orders/SO-2026-000001"),
+    ]  # fmt: skip
+
+    for response in refused:
+        assert response.status_code == 403
+        assert response.json()["error"] == "insufficient_scope"
+        assert "insufficient_scope" in response["WWW-Authenticate"]
+    assert "needs the scope 'tracking'" in refused[0].json()["message"]
+    assert not Order.objects.exists() and not TrackingEvent.objects.exists()
+    assert get(client, storefront, "/api/v1/stock").status_code == 200
+
+
+def test_managers_change_a_tokens_scopes_in_the_admin(client_as):
+    token, _ = api_token_create(name="Carrier hub")
+    manager = client_as("Manager", is_staff=True)
+    url = f"/admin/backoffice/apitoken/{token.pk}/change/"
+
+    page = manager.get(url)
+    response = manager.post(url, {"scopes": ["stock", "tracking"]})
+    none = manager.post(url, {})
+
+    assert page.status_code == 200 and "tracking events (ships and delivers parcels)" in page.content.decode()
+    assert response.status_code == 302
+    assert none.status_code == 200 and "This field is required" in none.content.decode()
+    token.refresh_from_db()
+    assert token.scopes == ["stock", "tracking"]
 
 
 # --- idempotency -----------------------------------------------------------------------------------

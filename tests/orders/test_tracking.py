@@ -43,7 +43,7 @@ def at(hours: float):
 
 @pytest.fixture
 def secret(db):
-    return api_token_create(name="Carrier hub")[1]
+    return api_token_create(name="Carrier hub", scopes=["tracking"])[1]
 
 
 def scan(event_id, tracking_number, status, hours, **more) -> dict:

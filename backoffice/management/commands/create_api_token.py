@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from backoffice.api.tokens import api_token_create
+from backoffice.models import ApiToken
 
 
 class Command(BaseCommand):
@@ -11,14 +12,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="who will use the token, e.g. “Shopify storefront”")
+        parser.add_argument(
+            "--scope",
+            action="append",
+            dest="scopes",
+            choices=ApiToken.Scope.values,
+            help="what the token may do (repeat for several): orders, stock, tracking; default orders and stock",
+        )
 
     def handle(self, *args, **options):
         try:
-            token, secret = api_token_create(name=options["name"])
+            token, secret = api_token_create(name=options["name"], scopes=options["scopes"])
         except ValueError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
-            f"API token “{token.name}” created (listed as {token.prefix}…). It is not stored: copy it now."
+            f"API token “{token.name}” created (listed as {token.prefix}…, may use: {', '.join(token.scopes)}). "
+            "It is not stored: copy it now."
         )
         # Alone on the last line, so that scripts can take it with `tail -n 1`.
         self.stdout.write(secret)
