@@ -215,7 +215,8 @@ class ParcelItem(models.Model):
 
 
 class TrackingEvent(models.Model):
-    """What a carrier said about a parcel, once per event id (a repeated event is ignored)."""
+    """What a carrier said about a parcel, once per event id and parcel (a repeated event is ignored;
+    carriers number their events each in their own way, so one id may come from two carriers)."""
 
     class Status(models.TextChoices):
         IN_TRANSIT = "in_transit", "In transit"
@@ -224,7 +225,7 @@ class TrackingEvent(models.Model):
         EXCEPTION = "exception", "Exception"
         RETURNED_TO_SENDER = "returned_to_sender", "Returned to sender"
 
-    event_id = models.CharField(max_length=100, unique=True)
+    event_id = models.CharField(max_length=100)
     parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="tracking_events")
     status = models.CharField(max_length=20, choices=Status.choices)
     occurred_at = models.DateTimeField()
@@ -234,6 +235,7 @@ class TrackingEvent(models.Model):
 
     class Meta:
         ordering = ["parcel", "occurred_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["parcel", "event_id"], name="tracking_event_once_per_parcel")]
 
     def __str__(self):
         return f"{self.parcel}: {self.status} at {self.occurred_at}"

@@ -4,11 +4,12 @@ from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from inventory import services as inventory_services
 from inventory.models import KitComponent, StockLevel
 from inventory.services import StockLine
-from orders.models import OrderEvent, OrderLine, ShipmentLine
+from orders.models import OrderEvent, OrderLine, Shipment, ShipmentLine
 from orders.states import RESERVING
 
 SOURCE = "orders.order"
@@ -42,6 +43,7 @@ def backorders_fill(*, product_ids: set[int] | None = None, actor=None) -> int:
     # order id -> warehouse -> lines: each order's reservation is its own ledger entry, for traceability.
     reserve: dict[int, dict[int, list[StockLine]]] = defaultdict(lambda: defaultdict(list))
     filled = 0
+    touched: set[int] = set()
     for line in lines:
         warehouse = line.shipment.warehouse_id
         pairs = parts[line.order_line.product_id]
@@ -61,6 +63,9 @@ def backorders_fill(*, product_ids: set[int] | None = None, actor=None) -> int:
             actor=actor if getattr(actor, "pk", None) else None,
         )
         filled += take
+        touched.add(line.shipment_id)
+    # What changed reaches incremental syncs that read last-modified times (ShipStation's export).
+    Shipment.objects.filter(pk__in=touched).update(updated_at=timezone.now())
     # The levels are locked already (above): these operations take no new locks.
     for order_id, allocations in sorted(reserve.items()):
         inventory_services.stock_reserve_allocated(

@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 Status = Document.Status
 # Failures a later attempt may not meet: storage or database trouble.
 TRANSIENT_ERRORS = (OSError, OperationalError)
+# Attempts at one document before it is marked failed: the task's retries, and renders cut short
+# by the hard time limit (which kill the worker's process before it can record anything).
+MAX_ATTEMPTS = 6
 
 
 class DocumentNotFound(OrderError):
@@ -82,7 +85,7 @@ def _ask_again(document: Document, now, retry: bool) -> bool:
     if document.status == Status.PENDING:
         return rows.filter(requested_at__lt=now - DOCUMENT_STALE_AFTER).update(requested_at=now) == 1
     if document.status == Status.SUPERSEDED or (document.status == Status.FAILED and retry):
-        return rows.update(status=Status.PENDING, error="", requested_at=now) == 1
+        return rows.update(status=Status.PENDING, error="", attempts=0, requested_at=now) == 1
     if document.status == Status.READY and not (document.file and document.file.storage.exists(document.file.name)):
         # Its kept file is gone (media lost, or restored without it): make it again.
         return rows.update(status=Status.PENDING, error="", requested_at=now) == 1
@@ -100,6 +103,12 @@ def document_render(*, document_id: int) -> Document | None:
         document = Document.objects.select_for_update().filter(pk=document_id).first()
         if document is None or document.status != Status.PENDING:
             return document  # rendered already (a repeated task), failed, or superseded
+        if document.attempts >= MAX_ATTEMPTS:
+            reason = (
+                f"Gave up after {document.attempts} attempts, each stopped before the PDF was made "
+                "(the document may be too long to render within the time limit)."
+            )
+            return document_render_fail(document_id=document.pk, reason=reason)
         document.attempts += 1
         document.save(update_fields=["attempts"])
     try:

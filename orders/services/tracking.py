@@ -8,8 +8,9 @@ that one bad event does not cost the others. Per event:
   without parcels, by the tracking number typed for it (it gets one parcel, holding all its units, that
   stands for the box the carrier took, so that its events have a parcel like any other's). Neither: the
   event is refused, and nothing is stored.
-- The event is stored once per event id: a repeat changes nothing and is answered "duplicate"; the same
-  id with other content is refused (`event_id_conflict`).
+- The event is stored once per event id and parcel (carriers' ids are unique only within a carrier):
+  a repeat changes nothing and is answered "duplicate"; the same id for the same parcel with other
+  content is refused (`event_id_conflict`).
 - A parcel still packed that the carrier reports moving (in transit, out for delivery, delivered) has
   evidently been taken: it ships (`orders.services.labels.parcel_ship`: the last one ships the shipment,
   stock leaves, the customer is e-mailed). If it cannot (the order on hold, say), the event is kept and
@@ -83,7 +84,7 @@ def tracking_event_record(*, update: TrackingUpdate, actor=None) -> TrackingOutc
     Never raises for the event's content: an unknown tracking number or a reused event id is a
     REFUSED outcome, a parcel that cannot ship or a shipment that cannot be delivered a timeline note.
     """
-    stored = _stored(update.event_id)
+    stored = _stored(update)
     if stored is not None:
         return _repeat(stored, update)
     for _attempt in range(_LOOKUPS):
@@ -104,7 +105,7 @@ def tracking_event_record(*, update: TrackingUpdate, actor=None) -> TrackingOutc
     else:
         return _refused(update, UNKNOWN_TRACKING_NUMBER, f"No parcel has tracking number {update.tracking_number}.")
     # A concurrent request with this event id for this parcel held the order's lock until it committed.
-    stored = _stored(update.event_id)
+    stored = _stored(update)
     if stored is not None:
         return _repeat(stored, update)
     try:
@@ -118,8 +119,8 @@ def tracking_event_record(*, update: TrackingUpdate, actor=None) -> TrackingOutc
                 description=update.description,
             )
     except IntegrityError:
-        # The same id for another parcel (another order, so not serialised by its lock), committed first.
-        return _repeat(_stored(update.event_id), update)
+        # Stored meanwhile for this parcel (a safety net: the order's lock serialises these).
+        return _repeat(_stored(update), update)
     _apply(order, shipment, parcel, event, actor)
     return _outcome(update, CREATED, parcel_id=parcel.pk)
 
@@ -127,8 +128,14 @@ def tracking_event_record(*, update: TrackingUpdate, actor=None) -> TrackingOutc
 # --- finding the parcel ---------------------------------------------------------------------------
 
 
-def _stored(event_id: str) -> TrackingEvent | None:
-    return TrackingEvent.objects.select_related("parcel").filter(event_id=event_id).first()
+def _stored(update: TrackingUpdate) -> TrackingEvent | None:
+    """The event stored before with this id for this tracking number's parcel (ids are the carrier's,
+    unique within one carrier: the tracking number, unique here, tells the carriers apart)."""
+    return (
+        TrackingEvent.objects.select_related("parcel")
+        .filter(event_id=update.event_id, parcel__tracking_number=update.tracking_number)
+        .first()
+    )
 
 
 def _repeat(stored: TrackingEvent, update: TrackingUpdate) -> TrackingOutcome:

@@ -1,12 +1,17 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from inventory import services as inventory_services
 from inventory.models import StockLevel, StockMovement
 from inventory.services import StockLine
+from orders.models import Order, Shipment
 from orders.services.backorders import backorders_fill
 from orders.services.lifecycle import order_cancel
 from orders.services.placement import order_place
 from tests.orders.factories import order
+from tests.orders.shipstation_support import account, export, field, orders_of
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +51,23 @@ def test_the_beat_schedule_runs_it(db):
 
     assert app.conf.beat_schedule["backorders-fill"]["task"] == backorders_fill_task.name
     assert backorders_fill_task.apply().get() == 0
+
+
+def test_a_filled_backorder_reaches_shipstations_next_export_as_ready_to_ship(shop, client):
+    placed = order_place(data=order(("MUG", 16, True)))
+    # Placed (and exported to ShipStation, waiting for stock) ten minutes ago; the next poll's window
+    # starts five minutes ago.
+    earlier = timezone.now() - timedelta(minutes=10)
+    Order.objects.filter(pk=placed.pk).update(updated_at=earlier)
+    Shipment.objects.filter(order=placed).update(updated_at=earlier)
+    account()
+    start = (timezone.now() - timedelta(minutes=5)).strftime("%m/%d/%Y %H:%M")
+    assert orders_of(export(client, start=start))[1] == []
+
+    inventory_services.stock_receive(warehouse_id=shop["leeds"].pk, lines=[StockLine(shop["mug"].pk, 2)])
+    backorders_fill()
+    _root, orders = orders_of(export(client, start=start))
+
+    # (Two shipments: what Leeds held, and the rest from Bristol; the wait was for Leeds.)
+    assert [field(o, "OrderNumber") for o in orders] == [f"{placed.number}-1"]
+    assert field(orders[0], "OrderStatus") == "paid"

@@ -22,7 +22,7 @@ from backoffice import roles
 from orders.documents.barcodes import QUIET_ZONE, code128_svg
 from orders.documents.sources import Source, document_version, source_get
 from orders.models import Document, Invoice, PickLine, PickList
-from orders.services.documents import document_render
+from orders.services.documents import MAX_ATTEMPTS, document_render
 from orders.services.invoicing import invoice_issue
 from orders.services.lifecycle import order_payment_record
 from orders.services.returns import ReturnReceipt, ReturnRequest, return_authorise, return_receive, return_settle
@@ -711,6 +711,26 @@ def test_a_request_whose_task_was_lost_is_enqueued_again_after_a_while(
     document.refresh_from_db()
     assert document.status == "pending" and not document.is_stale
     assert "HX-Redirect" not in client.get(status_url, headers={"HX-Request": "true"})
+
+
+def test_a_document_whose_renders_keep_being_cut_short_fails_and_retry_starts_afresh(client_as, invoiced):
+    client = client_as(roles.ACCOUNTANT)
+    client.get(invoice_pdf(invoiced))
+    document = Document.objects.get()
+    # Six workers were killed at the hard time limit in the middle of it: none could record anything.
+    Document.objects.filter(pk=document.pk).update(attempts=MAX_ATTEMPTS)
+
+    render_pending()
+
+    document.refresh_from_db()
+    assert document.status == "failed" and "Gave up after 6 attempts" in document.error
+    page = client.get(invoice_pdf(invoiced))
+    assert page.status_code == 200 and "Retry" in page.content.decode()
+    client.post(reverse("orders:document-retry", args=[document.pk]))
+    render_pending()
+    assert pdf_get(client, invoice_pdf(invoiced)).status_code == 200
+    document.refresh_from_db()
+    assert (document.status, document.attempts) == ("ready", 1)
 
 
 def test_a_version_superseded_before_it_was_made_is_made_when_its_content_comes_back(client_as, pick_list):

@@ -195,6 +195,21 @@ def test_a_repeated_event_changes_nothing_and_is_answered_200(carriers, client, 
     assert stored() == before
 
 
+def test_two_carriers_may_number_their_events_alike(carriers, client, secret):
+    # Each carrier counts its own events: event "1" of one parcel is not event "1" of another.
+    first, _ = shipped(carriers, tracking="LC1001")
+    second, _ = shipped(carriers, ("PLATE", 1), tracking="LC2001")
+
+    answers = [
+        post(client, secret, scan("1", "LC1001", "delivered", 5)),
+        post(client, secret, scan("1", "LC2001", "out_for_delivery", 4)),
+    ]
+
+    assert [a.status_code for a in answers] == [201, 201]
+    assert statuses(first)[:3] == (["delivered"], "delivered", "delivered")
+    assert statuses(second)[:3] == (["out_for_delivery"], "shipped", "shipped")
+
+
 def test_the_same_event_id_with_other_content_is_a_409(carriers, client, secret):
     placed, _ = shipped(carriers)
     post(client, secret, scan("C1", "LC1001", "in_transit", 2))
