@@ -10,9 +10,9 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from inventory.models import Product, StockLevel
-from orders.demo.fulfilment import fulfil
+from orders.demo.fulfilment import REPORTS, fulfil
 from orders.demo.people import Person
-from orders.models import Order, OrderLine, Shipment
+from orders.models import Order, OrderEvent, OrderLine, Shipment
 from orders.services import lifecycle, shipping
 from orders.services.placement import AddressInput, LineInput, OrderInput, ShipmentInput, order_place
 from orders.states import HoldReason, PaymentMethod
@@ -62,6 +62,10 @@ PHONED_IN = {
     "picking", "picked", "packed", "labelled", "label_failed", "courier", "in_transit", "out_for_delivery",
     "delivery_exception",
 }  # fmt: skip
+
+
+# Stories whose parcels the carrier reported on after they left (their timelines run on until now).
+REPORTED = {*REPORTS, "shipped", "courier", "partially_shipped"}
 
 
 class _Shop:
@@ -137,8 +141,30 @@ def recent_place(rng, count: int, now, people: list[Person], warehouses: dict, *
             continue
         actor = shop.clerk if data.channel in (Channel.PHONE, Channel.TRADE_SHOW, Channel.POS) else None
         order = order_place(data=data, actor=actor, at=at)
+        # It happened then, not at the seeding: its shipments have waited in the queue since (the
+        # queue's age), and its timeline starts then.
+        Shipment.objects.filter(order=order).update(created_at=at)
+        Order.objects.filter(pk=order.pk).update(created_at=at)
+        placed_events = OrderEvent.objects.filter(order=order)
+        last_placed = max(placed_events.values_list("pk", flat=True), default=0)
+        placed_events.update(created_at=at)
         _follow(shop, story, order, at, now)
+        _date_follow_up(order, story, after_event=last_placed, at=at, now=now)
         shop.refresh(OrderLine.objects.filter(order=order).values_list("product_id", flat=True))
+
+
+def _date_follow_up(order: Order, story: str, *, after_event: int, at, now) -> None:
+    """Spread what followed the placing over the time the story took, in the order it happened: the
+    warehouse's work the next day, and for parcels on their way the carrier's reports until now."""
+    # A walk-in customer takes the goods at the till, at once.
+    start = at if story == "walk_in" else min(at + timedelta(hours=20), now - timedelta(minutes=5))
+    end = min(start + timedelta(hours=18), now - timedelta(minutes=1)) if story in REPORTED else start
+    events = list(
+        OrderEvent.objects.filter(order=order, pk__gt=after_event).order_by("pk").values_list("pk", flat=True)
+    )
+    step = (end - start) / max(len(events) - 1, 1)
+    for index, pk in enumerate(events):
+        OrderEvent.objects.filter(pk=pk).update(created_at=start + step * index)
 
 
 def _order_input(shop: _Shop, story: str, at, number: int) -> OrderInput | None:

@@ -44,6 +44,14 @@ def state_label(value):
 
 
 @register.filter
+def shows_change(event) -> bool:
+    """Whether a timeline event has a before/after to show: plain values (a status, an amount), not
+    the records some events keep for the program (a tracking event's details, which e-mail went)."""
+    values = [v for v in (event.old_value, event.new_value) if v is not None]
+    return bool(values) and not any(isinstance(v, dict | list) for v in values)
+
+
+@register.filter
 def short_method(value: str) -> str:
     """A payment method in a word, for the list: "COD" rather than "Cash on delivery"."""
     return _SHORT_METHODS.get(value, value)

@@ -276,6 +276,20 @@ def test_a_delivery_problem_shows_on_the_order_timeline_with_place_and_reason(ca
     assert len(timeline(placed)) == 2  # each new problem is news
 
 
+def test_the_order_page_shows_the_delivery_problem_in_words_and_the_parcel_where_it_is(
+    carriers, client, secret, client_as
+):
+    placed, _ = shipped(carriers)
+    post(client, secret, scan("P1", "LC1001", "exception", 6, location="Leeds LS1", description="No one home"))
+
+    page = client_as("Clerk").get(f"/orders/{placed.number}/").content.decode()
+
+    assert "delivery problem at Leeds LS1: No one home" in page
+    assert "event_id" not in page  # the event's record is for the program, not the timeline
+    assert "Delivery problem" in page  # the parcel's status beside its tracking number
+    assert "Waiting" not in page  # a shipped shipment waits for no stock
+
+
 # --- parcels not shipped yet, shipments without parcels ---------------------------------------------
 
 
