@@ -32,6 +32,10 @@ app.conf.beat_schedule = {
         "task": "backoffice.api.tasks.idempotency_keys_purge_task",
         "schedule": crontab(hour=3, minute=41),
     },
+    "shipstation-notices-purge": {
+        "task": "orders.tasks.shipstation_notices_purge_task",
+        "schedule": crontab(hour=3, minute=53),
+    },
 }
 # backoffice.api is a package of the backoffice app, not an app: name its tasks module for discovery.
 app.autodiscover_tasks(["backoffice.api"])

@@ -264,6 +264,10 @@ SHIPPING_METHODS = _shipping_methods(env.dict("SHIPPING_METHODS", default={"stan
 IDEMPOTENCY_KEY_RETENTION_DAYS = env.int("IDEMPOTENCY_KEY_RETENTION_DAYS", default=7)
 if IDEMPOTENCY_KEY_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("IDEMPOTENCY_KEY_RETENTION_DAYS must be 1 or more")
+# Days the log keeps ShipStation notices that changed nothing (repeats, refusals); applied ones stay.
+SHIPSTATION_NOTICE_RETENTION_DAYS = env.int("SHIPSTATION_NOTICE_RETENTION_DAYS", default=90)
+if SHIPSTATION_NOTICE_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("SHIPSTATION_NOTICE_RETENTION_DAYS must be 1 or more")
 
 # --- Documents: invoices, credit notes, packing slips -----------------------------------------------
 # The seller as invoices and credit notes print it. An invoice keeps the details it was issued with, so

@@ -6,6 +6,7 @@ from django.db import OperationalError, close_old_connections, connection
 
 from orders.services import documents, labels
 from orders.services.backorders import backorders_fill
+from orders.services.shipstation import shipstation_notices_purge
 
 
 @shared_task(
@@ -143,3 +144,18 @@ class DocumentTask(Task):
 def document_render_task(self, document_id: int) -> None:
     """Render a document's PDF and keep it (idempotent: a repeat finds it ready and does nothing)."""
     documents.document_render(document_id=document_id)
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=300,
+    time_limit=330,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def shipstation_notices_purge_task() -> int:
+    """Daily, from Celery beat: forget ShipStation notices that changed nothing, after their retention."""
+    return shipstation_notices_purge()

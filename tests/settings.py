@@ -22,6 +22,8 @@ from backoffice.settings import STORAGES
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 STATIC_ROOT = None
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Each test process (pytest-xdist runs several on one Redis) keeps its cache keys to itself.
+CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}}  # noqa: F405
 
 # A Celery worker started by a test connects straight to the test database of that test run.
 if os.environ.get("TEST_WORKER_DATABASE_NAME"):

@@ -19,12 +19,15 @@ class ShipStationAccount(models.Model):
 
 class ShipStationNotice(models.Model):
     """One shipnotify call from ShipStation, as received, with what became of it: applied (a parcel
-    shipped), duplicate (a retry, nothing changed) or refused (the reason; nothing changed). Written
-    for every authenticated call, refused ones included, so nothing ShipStation sent is lost."""
+    shipped), duplicate (a retry, nothing changed), review (nothing could change, staff are told on the
+    order's timeline: a new tracking number for a shipment that had shipped) or refused (the reason;
+    nothing changed). Written for every authenticated call, refused ones included, so nothing
+    ShipStation sent is lost."""
 
     class Outcome(models.TextChoices):
         APPLIED = "applied", "Applied"
         DUPLICATE = "duplicate", "Duplicate (nothing changed)"
+        REVIEW = "review", "For staff to review (nothing changed)"
         REFUSED = "refused", "Refused"
 
     received_at = models.DateTimeField(auto_now_add=True)
@@ -39,6 +42,9 @@ class ShipStationNotice(models.Model):
         "orders.Shipment", null=True, blank=True, on_delete=models.SET_NULL, related_name="shipstation_notices"
     )
     parcel = models.ForeignKey("orders.Parcel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # What makes a retry of the notice the same notice (orders.services.shipstation.notice_fingerprint):
+    # one applied or for review with this fingerprint makes a later one a duplicate.
+    fingerprint = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-id"]

@@ -684,7 +684,9 @@ def _check_can_ship(shipment: Shipment, parcel: Parcel, service: CarrierService 
         raise OrderError(f"{where} has no carrier service: choose one first.")
     if service is not None and adapter_for(service.carrier).creates_labels and parcel.label_status != Status.CREATED:
         raise OrderError(f"{where}: {parcel.get_label_status_display().lower()}. It ships once its label is made.")
-    if not parcel.tracking_number:
+    # A parcel an outside tool shipped with a carrier of its own (carrier_name, no service of ours) may
+    # have no tracking number: ShipStation's "mark as shipped" with carrier "Other" gives none.
+    if not parcel.tracking_number and not (service is None and parcel.carrier_name):
         carrier = service.carrier.name if service is not None else parcel.carrier_name
         raise OrderError(f"{where} has no tracking number: type the one {carrier} gave you.")
 

@@ -9,19 +9,33 @@ shipment ships through `orders.services.labels.parcel_ship` (stock leaves throug
 becomes partially shipped or shipped, the invoice is issued, and the customer is e-mailed unless the
 notice says ShipStation did).
 
+A notice without a tracking number (ShipStation's "mark as shipped", carrier "Other" and the like)
+applies too: its parcel keeps ShipStation's carrier name, no service of ours and no tracking number.
+The parcel left on the notice's ShipDate (its LabelCreateDate when that is the same day), kept between
+the order's placing and now; now when the notice gives neither.
+
 ShipStation retries a notice it did not see answered with 2xx, so a notice is idempotent: one whose
-tracking number (and carrier) is already on a parcel of the shipment, or one for a shipment that has
-shipped, answers 200 and changes nothing. A notice that cannot apply (the order on hold or cancelled,
-stock still awaited, a tracking number used elsewhere) is refused with the reason and nothing of it is
-kept but its log row: every authenticated notice, refused ones too, is written to ShipStationNotice.
+fingerprint (`notice_fingerprint`: the shipment, items, carrier, service and tracking number, not when
+it was sent) is on a notice applied or reported before, or whose tracking number (and carrier) is
+already on a parcel of the shipment, answers 200 and changes nothing. A notice with a new tracking
+number for a shipment that has already shipped (ShipStation voided the label and shipped again) cannot
+apply either, but it is not lost: it answers 200, its log row's outcome is "review", and the order's
+timeline says which number ShipStation reported, once. Any other notice for a shipped shipment answers
+200 and changes nothing. A notice that cannot apply now (the order on hold or cancelled, stock still
+awaited, a tracking number used elsewhere) is refused with the reason and nothing of it is kept but
+its log row: every authenticated notice, refused ones too, is written to ShipStationNotice.
 """
 
+import hashlib
+import json
 import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -60,6 +74,7 @@ class ShipNoticeInput:
     tracking_number: str = ""
     notify_customer: bool = True
     shipping_cost: Decimal | None = None
+    shipped_at: datetime | None = None  # from ShipDate and LabelCreateDate, as read; None: unknown
     items: tuple[NoticeItem, ...] = field(default_factory=tuple)  # none: every unit left to ship
 
 
@@ -70,6 +85,7 @@ class NoticeResult:
     message: str
     shipment_id: int | None = None
     parcel_id: int | None = None
+    fingerprint: str = ""
 
 
 class NoticeRefused(OrderError):
@@ -87,24 +103,44 @@ def shipstation_notice_apply(*, notice: ShipNoticeInput, params: dict, body: str
     Never raises for a notice that cannot apply: the result says refused, with the reason and the
     HTTP status to answer, after the business change has been rolled back.
     """
-    shipment_id = None
+    shipment_id, fingerprint = None, ""
     try:
         shipment_id = _shipment_for(notice)
+        fingerprint = notice_fingerprint(notice, shipment_id)
         with transaction.atomic(durable=True):
-            result = _apply(notice, shipment_id)
+            result = _apply(notice, shipment_id, fingerprint)
             _log(result, params, body)
             return result
     except NoticeRefused as refusal:
-        result = NoticeResult(Outcome.REFUSED, refusal.status_code, str(refusal), shipment_id)
+        result = NoticeResult(Outcome.REFUSED, refusal.status_code, str(refusal), shipment_id, None, fingerprint)
     except (OrderError, InventoryError) as error:
         # The shipment could not ship after all (a stock refusal, a state changed meanwhile).
-        result = NoticeResult(Outcome.REFUSED, 409, str(error), shipment_id)
+        result = NoticeResult(Outcome.REFUSED, 409, str(error), shipment_id, None, fingerprint)
     except IntegrityError:
         # Two notices with one tracking number for two shipments at once: the unique constraint chose.
         message = f"Tracking number {notice.tracking_number} is already on another parcel."
-        result = NoticeResult(Outcome.REFUSED, 409, message, shipment_id)
+        result = NoticeResult(Outcome.REFUSED, 409, message, shipment_id, None, fingerprint)
     _log(result, params, body)
     return result
+
+
+def notice_fingerprint(notice: ShipNoticeInput, shipment_id: int) -> str:
+    """What makes a notice the same notice when ShipStation sends it again: the shipment it names,
+    its items, carrier, service and tracking number (SHA-256, hex). Nothing that changes with the
+    retry (the time it is sent) is in it."""
+    items = sorted(
+        (item.line_item_id.strip(), item.sku.strip().upper(), item.quantity)
+        for item in notice.items
+        if item.quantity > 0
+    )
+    content = [
+        shipment_id,
+        items,
+        notice.carrier.strip().lower(),
+        notice.service.strip().lower(),
+        notice.tracking_number,
+    ]
+    return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
 
 
 def shipstation_notice_refuse(*, params: dict, body: str, message: str, status_code: int = 400) -> NoticeResult:
@@ -130,6 +166,7 @@ def _log(result: NoticeResult, params: dict, body: str) -> None:
         message=clean_text(result.message, 500),
         shipment_id=result.shipment_id,
         parcel_id=result.parcel_id,
+        fingerprint=result.fingerprint,
     )
 
 
@@ -173,8 +210,19 @@ def _shipment_for(notice: ShipNoticeInput) -> int:
 # --- applying a notice ----------------------------------------------------------------------------------
 
 
-def _apply(notice: ShipNoticeInput, shipment_id: int) -> NoticeResult:
+def _apply(notice: ShipNoticeInput, shipment_id: int, fingerprint: str) -> NoticeResult:
     order, shipment = locked_with_order(Shipment, shipment_id, "shipment")
+    # Under the shipment's lock: a retry sent while the first is being answered waits and finds it.
+    earlier = (
+        ShipStationNotice.objects.filter(
+            shipment=shipment, fingerprint=fingerprint, outcome__in=(Outcome.APPLIED, Outcome.REVIEW)
+        )
+        .order_by("pk")
+        .first()
+    )
+    if earlier is not None:
+        message = f"Already recorded: {earlier.message}"
+        return NoticeResult(Outcome.DUPLICATE, 200, message, shipment.pk, earlier.parcel_id, fingerprint)
     existing = None
     if notice.tracking_number:
         existing = (
@@ -183,10 +231,12 @@ def _apply(notice: ShipNoticeInput, shipment_id: int) -> NoticeResult:
             .first()
         )
     if existing is not None and not (existing.shipment_id == shipment.pk and existing.status == Parcel.Status.PACKED):
-        return _already(existing, shipment, notice)
+        return _already(existing, shipment, notice, fingerprint)
     if shipment.status in (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED):
+        if notice.tracking_number:
+            return _reshipped(order, shipment, notice, fingerprint)
         message = f"Shipment {shipment} has already shipped: nothing changed."
-        return NoticeResult(Outcome.DUPLICATE, 200, message, shipment.pk)
+        return NoticeResult(Outcome.DUPLICATE, 200, message, shipment.pk, fingerprint=fingerprint)
     _check_can_ship(order, shipment, notice)
 
     lines = list(ShipmentLine.objects.filter(shipment=shipment).select_related("order_line__product").order_by("pk"))
@@ -216,10 +266,26 @@ def _apply(notice: ShipNoticeInput, shipment_id: int) -> NoticeResult:
         packed = [p for p in parcels if p.status == Parcel.Status.PACKED]
         parcel = _parcel_for(shipment, lines, packed, contents, wanted, notice)
     complete = all(shipped[line.pk] + wanted.get(line.pk, 0) == line.quantity for line in lines)
-    return _ship(order, shipment, parcel, complete, notice)
+    return _ship(order, shipment, parcel, complete, notice, fingerprint)
 
 
-def _already(existing: Parcel, shipment: Shipment, notice: ShipNoticeInput) -> NoticeResult:
+def _reshipped(order, shipment: Shipment, notice: ShipNoticeInput, fingerprint: str) -> NoticeResult:
+    """A new tracking number for a shipment that has shipped (ShipStation voided its label and shipped
+    again, say): nothing here can take it, so staff are told on the order's timeline and the log row
+    is marked for review. The answer is 200 all the same: a retry would bring nothing new."""
+    had = shipment.tracking_number or "no tracking number"
+    what = (
+        f"ShipStation reported tracking number {notice.tracking_number} for shipment {shipment.position}, "
+        f"which had already shipped with {had}"
+    )
+    carrier = " ".join(filter(None, (notice.carrier, notice.service)))
+    new = {"shipment": shipment.position, "tracking_number": notice.tracking_number, "carrier": carrier}
+    _event(order, "shipstation", f"{what} ({carrier})" if carrier else what, None, new=new)
+    message = f"{what}: not applied, shown to staff on the order's timeline."
+    return NoticeResult(Outcome.REVIEW, 200, message, shipment.pk, fingerprint=fingerprint)
+
+
+def _already(existing: Parcel, shipment: Shipment, notice: ShipNoticeInput, fingerprint: str) -> NoticeResult:
     """A notice whose tracking number is on a parcel already: a retry (200), or a conflict (409)."""
     if existing.shipment_id != shipment.pk:
         raise NoticeRefused(
@@ -235,7 +301,7 @@ def _already(existing: Parcel, shipment: Shipment, notice: ShipNoticeInput) -> N
             f"{shipment} with another carrier than {notice.carrier}."
         )
     message = f"Already recorded: parcel {existing.position} of shipment {shipment} ({existing.tracking_number})."
-    return NoticeResult(Outcome.DUPLICATE, 200, message, shipment.pk, existing.pk)
+    return NoticeResult(Outcome.DUPLICATE, 200, message, shipment.pk, existing.pk, fingerprint)
 
 
 def _check_can_ship(order, shipment: Shipment, notice: ShipNoticeInput) -> None:
@@ -248,10 +314,6 @@ def _check_can_ship(order, shipment: Shipment, notice: ShipNoticeInput) -> None:
         raise NoticeRefused(f"Order {order.number} is {order.get_status_display().lower()}; it cannot ship now.")
     if shipment.status != ShipmentStatus.READY:
         raise NoticeRefused(f"Shipment {shipment} is {shipment.get_status_display().lower()}, not ready to ship.")
-    if not notice.tracking_number:
-        raise NoticeRefused(
-            "The notice has no tracking number: a parcel ships here with one. Ship it from the order page.", 400
-        )
     if len(notice.tracking_number) > 60:
         raise NoticeRefused("The tracking number is longer than 60 characters.", 400)
     if not notice.carrier:
@@ -306,8 +368,9 @@ def _parcel_for(shipment, lines, packed: list[Parcel], contents: dict, wanted: d
     """The parcel the units leave in: one packed here (the pack station) without a label that holds
     exactly them, else a new one. A new parcel takes units not in any parcel first, then units of
     parcels packed here without a label (a parcel left empty goes); parcels with a label or tracking
-    number of their own stay as they are, and a notice that needs their units is refused."""
-    service = _service_for(notice)
+    number of their own stay as they are, and a notice that needs their units is refused. Without a
+    tracking number the parcel takes no service of ours, only ShipStation's names: ours would want one."""
+    service = _service_for(notice) if notice.tracking_number else None
     fields = {
         "service": service,
         "carrier_name": notice.carrier[:60],
@@ -396,10 +459,12 @@ def _service_for(notice: ShipNoticeInput) -> CarrierService | None:
     return only[0] if len(only) == 1 else None
 
 
-def _ship(order, shipment: Shipment, parcel: Parcel, complete: bool, notice: ShipNoticeInput) -> NoticeResult:
-    at = timezone.now()
+def _ship(
+    order, shipment: Shipment, parcel: Parcel, complete: bool, notice: ShipNoticeInput, fingerprint: str
+) -> NoticeResult:
+    at = _shipped_at(order, notice)
     service = str(parcel.service) if parcel.service_id else " ".join(filter(None, (notice.carrier, notice.service)))
-    said = f"{service}, tracking {parcel.tracking_number}"
+    said = f"{service}, " + (f"tracking {parcel.tracking_number}" if parcel.tracking_number else "no tracking number")
     quiet = "" if notice.notify_customer else "; ShipStation e-mailed the customer"
     what = f"Shipment {shipment.position}: parcel {parcel.position} shipped by ShipStation ({said}){quiet}"
     _event(order, "shipstation", what, None, new={"parcel": parcel.position, "tracking_number": parcel.tracking_number})
@@ -411,4 +476,24 @@ def _ship(order, shipment: Shipment, parcel: Parcel, complete: bool, notice: Shi
         parcel.status, parcel.shipped_at = Parcel.Status.SHIPPED, at
         parcel.save(update_fields=["status", "shipped_at", "updated_at"])
         message = f"Parcel {parcel.position} of shipment {shipment} shipped ({said}); more units are to come."
-    return NoticeResult(Outcome.APPLIED, 200, message, shipment.pk, parcel.pk)
+    return NoticeResult(Outcome.APPLIED, 200, message, shipment.pk, parcel.pk, fingerprint)
+
+
+def _shipped_at(order, notice: ShipNoticeInput) -> datetime:
+    """When the parcel left: the notice's date, but never in the future and never before the order was
+    placed (a wrong clock or a wrong date at ShipStation); now when the notice has none."""
+    now = timezone.now()
+    if notice.shipped_at is None:
+        return now
+    placed = order.placed_at or order.created_at
+    return max(min(notice.shipped_at, now), placed)
+
+
+def shipstation_notices_purge(*, now: datetime | None = None) -> int:
+    """Delete the log rows of notices that changed nothing (duplicates and refusals: ShipStation retries
+    a refused notice hourly) older than SHIPSTATION_NOTICE_RETENTION_DAYS; returns how many went. Applied
+    notices and those kept for review stay: they are the record of what ShipStation shipped."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.SHIPSTATION_NOTICE_RETENTION_DAYS)
+    stale = ShipStationNotice.objects.filter(received_at__lt=cutoff, outcome__in=(Outcome.DUPLICATE, Outcome.REFUSED))
+    deleted, _ = stale.delete()
+    return deleted

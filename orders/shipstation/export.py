@@ -5,33 +5,52 @@ warehouse for one address, which is what ShipStation ships. OrderID is the shipm
 is the order's number when the order has one such shipment, else "<order number>-<shipment position>".
 
 "Modified" is the later of the shipment's and its order's last change, so a cancellation, a hold or a
-payment reaches ShipStation; every status is exported, drafts excepted. Pages hold PAGE_SIZE orders in
-a stable order (last modified, then id), read in a fixed number of queries whatever their size.
+payment reaches ShipStation; every status is exported, drafts excepted. Dates are read for the years
+MIN_YEAR to MAX_YEAR only (others get 400).
+
+Paging: ShipStation asks for page 1, 2... of one window, one request each, and rows change between
+those requests. Two rules keep a shipment from slipping between pages:
+- The window ends at the moment of the request when end_date (a whole minute) reaches past it. A
+  shipment changed after a poll began is in the next poll's window (ShipStation's windows overlap),
+  not somewhere in the pages of this one.
+- Pages are in shipment id order, which no change alters. In last-modified order a shipment changed
+  between two page requests would move to the end of the window, pulling every later shipment one
+  place forward, so the first one of the next page would land on a page already read and be lost.
+  In id order it stays where it was. What can still happen: a shipment whose first change in the
+  window comes during the paging (an old order cancelled meanwhile) joins the window at its place
+  and pushes the later ones one place back, so one may come twice (ShipStation updates an order it
+  has by its OrderID) and the last may fall beyond the `pages` an earlier page announced; a joining
+  shipment's own change is in the next poll's window.
+Each page holds PAGE_SIZE orders, read in a fixed number of queries whatever their size.
 
 Money: OrderTotal, TaxAmount and ShippingAmount are the order's when the shipment is the order's only
-one, else the shipment's share (its lines' share of each order line, its own shipping and that
-shipping's tax). Items are priced after their own promotions; order-level discounts (and any cent
-left by rounding unit prices) go in one Adjustment item, so the items, shipping and tax add up to
-OrderTotal to the cent.
+one, else the shipment's share of them, which add up to the order's to the cent (amounts.py). Items
+are priced after their own promotions; order-level discounts (and any cent left by rounding unit
+prices) go in one Adjustment item, so the items, shipping and tax add up to OrderTotal to the cent.
 """
 
 import math
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Greatest
+from django.db.models import DecimalField, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from backoffice.money import quantize
 from inventory.models import BinStock
 from orders.models import Order, OrderLine, Shipment, ShipmentLine
+from orders.shipstation.amounts import Totals, shipping_part, totals_of, unit_price
 from orders.states import HoldReason, OrderStatus, PaymentMethod, PaymentStatus, ShipmentStatus
 
 PAGE_SIZE = 100
 DATE_FORMAT = "%m/%d/%Y %H:%M"
+# The years a start_date or end_date may name: ShipStation asks about recent changes, and years near the
+# ends of what datetime holds would overflow (the minute added to end_date, a time zone's offset).
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 class ExportRequestError(ValueError):
@@ -77,12 +96,13 @@ def shipstation_status(order, shipment, waiting_for_stock: bool) -> str:
 @dataclass(frozen=True)
 class Window:
     start: datetime
-    end: datetime  # exclusive: the minute after end_date
+    end: datetime  # exclusive: the minute after end_date, or the moment of the request if that is earlier
     page: int
 
 
-def window_read(query) -> Window:
-    """start_date, end_date (UTC, MM/dd/yyyy HH:mm, read tolerantly) and page (1 when missing)."""
+def window_read(query, now: datetime | None = None) -> Window:
+    """start_date, end_date (UTC, MM/dd/yyyy HH:mm, read tolerantly) and page (1 when missing); the
+    window ends at `now` (the moment of the request) at the latest."""
     start = _date(query.get("start_date"), "start_date")
     end = _date(query.get("end_date"), "end_date")
     if start > end:
@@ -90,8 +110,10 @@ def window_read(query) -> Window:
     raw_page = (query.get("page") or "1").strip()
     if not raw_page.isascii() or not raw_page.isdigit() or len(raw_page) > 9 or int(raw_page) < 1:
         raise ExportRequestError(f"page must be a whole number from 1, not {_shown(raw_page)}.")
-    # end_date names a minute: changes within it are in the window.
-    return Window(start=start, end=end + timedelta(minutes=1), page=int(raw_page))
+    # end_date names a minute: changes within it are in the window, unless they come after the request
+    # began (see the module's docstring, "Paging").
+    end = min(end + timedelta(minutes=1), now or timezone.now())
+    return Window(start=start, end=end, page=int(raw_page))
 
 
 _SLASHED = re.compile(
@@ -104,10 +126,23 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\
 
 def _date(raw: str | None, name: str) -> datetime:
     """A UTC date and time as ShipStation sends it: 01/23/2012 17:28 (leading zeros optional, 12-hour
-    times with AM/PM too), the compact 01232012 1728, or ISO 8601."""
+    times with AM/PM too), the compact 01232012 1728, or ISO 8601; years MIN_YEAR to MAX_YEAR."""
     text = (raw or "").strip()
     if not text:
         raise ExportRequestError(f"{name} is missing: send it as MM/dd/yyyy HH:mm (UTC).")
+    value = _parsed(text)
+    if value is None:
+        raise ExportRequestError(f"{name} {_shown(text)} is not a date: send it as MM/dd/yyyy HH:mm (UTC).")
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ExportRequestError(
+            f"{name} {_shown(text)} is out of range: send a date in the years {MIN_YEAR} to {MAX_YEAR}."
+        )
+    # Within those years a conversion to UTC cannot overflow.
+    return value.astimezone(UTC)
+
+
+def _parsed(text: str) -> datetime | None:
+    """The date and time `text` names (aware; UTC unless ISO 8601 says otherwise), or None."""
     try:
         match = _SLASHED.fullmatch(text) or _COMPACT.fullmatch(text)
         if match:
@@ -115,16 +150,16 @@ def _date(raw: str | None, name: str) -> datetime:
             second = int(match.groupdict().get("S") or 0)
             ampm = (match.groupdict().get("ampm") or "").upper()
             if ampm and not 1 <= hour <= 12:
-                raise ValueError("12-hour time out of range")
+                return None
             if ampm:
                 hour = hour % 12 + (12 if ampm == "PM" else 0)
             return datetime(int(match["y"]), int(match["m"]), int(match["d"]), hour, minute, second, tzinfo=UTC)
         if _ISO.fullmatch(text):
             value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    except ValueError:
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    except (ValueError, OverflowError):
         pass
-    raise ExportRequestError(f"{name} {_shown(text)} is not a date: send it as MM/dd/yyyy HH:mm (UTC).")
+    return None
 
 
 def _shown(text: str) -> str:
@@ -144,7 +179,8 @@ class ExportPage:
 
 
 def export_page(window: Window) -> ExportPage:
-    """The shipments of the window's page, with their orders and lines, in five queries."""
+    """The shipments of the window's page, with their orders, lines and what their shares of the
+    order's amounts need, in six queries."""
     shipments = (
         Shipment.objects.filter(is_pickup=False)
         .exclude(order__status=OrderStatus.DRAFT)
@@ -159,19 +195,10 @@ def export_page(window: Window) -> ExportPage:
     )
     total = shipments.count()
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    of_order = Shipment.objects.filter(order=OuterRef("order_id")).order_by().values("order_id")
     money = DecimalField(max_digits=14, decimal_places=2)
     page = list(
         shipments.select_related("order", "warehouse")
         .annotate(
-            delivered_count=Subquery(
-                of_order.filter(is_pickup=False).annotate(n=Count("pk")).values("n"), output_field=IntegerField()
-            ),
-            shipment_count=Subquery(of_order.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
-            shipping_of_shipments=Subquery(
-                of_order.exclude(status=ShipmentStatus.CANCELLED).annotate(n=Sum("shipping_amount")).values("n"),
-                output_field=money,
-            ),
             line_tax=Subquery(
                 OrderLine.objects.filter(order=OuterRef("order_id"))
                 .order_by()
@@ -181,15 +208,55 @@ def export_page(window: Window) -> ExportPage:
                 output_field=money,
             ),
         )
-        .order_by("last_modified", "pk")[(window.page - 1) * PAGE_SIZE : window.page * PAGE_SIZE]
+        # The id, not the last change: see "Paging" in the module's docstring.
+        .order_by("pk")[(window.page - 1) * PAGE_SIZE : window.page * PAGE_SIZE]
     )
-    lines = ShipmentLine.objects.filter(shipment__in=page).select_related("order_line__product").order_by("pk")
+    _add_shipping_parts(page)
+    lines = (
+        ShipmentLine.objects.filter(shipment__in=page)
+        .select_related("order_line__product")
+        .annotate(
+            # The units of the order line in shipment lines before this one (by id), shipped or not,
+            # pick-ups included: where this line's running share starts.
+            units_before=Coalesce(
+                Subquery(
+                    ShipmentLine.objects.filter(order_line=OuterRef("order_line_id"), pk__lt=OuterRef("pk"))
+                    .order_by()
+                    .values("order_line_id")
+                    .annotate(n=Sum("quantity"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+        )
+        .order_by("pk")
+    )
     by_shipment: dict[int, list[ShipmentLine]] = {shipment.pk: [] for shipment in page}
     for line in lines:
         by_shipment[line.shipment_id].append(line)
     for shipment in page:
         shipment.export_lines = by_shipment[shipment.pk]
     return ExportPage(pages=pages, page=window.page, shipments=page, locations=_locations(page))
+
+
+def _add_shipping_parts(page: list[Shipment]) -> None:
+    """Set on each shipment of the page, from every shipment of its order (one query): how many the
+    order has (`shipment_count`), how many go to an address (`delivered_count`), and its part of the
+    order's shipping (`shipping_part`, see amounts.shipping_part)."""
+    rows = (
+        Shipment.objects.filter(order_id__in={shipment.order_id for shipment in page})
+        .order_by("order_id", "pk")
+        .values_list("order_id", "pk", "is_pickup", "shipping_amount")
+    )
+    of_order: dict[int, list[tuple[int, bool, Decimal]]] = defaultdict(list)
+    for order_id, pk, is_pickup, shipping_amount in rows:
+        of_order[order_id].append((pk, is_pickup, shipping_amount))
+    for shipment in page:
+        siblings = of_order[shipment.order_id]
+        shipment.shipment_count = len(siblings)
+        shipment.delivered_count = sum(1 for _pk, is_pickup, _amount in siblings if not is_pickup)
+        shipment.shipping_part = shipping_part(shipment.pk, siblings)
 
 
 def _locations(shipments: list[Shipment]) -> dict[tuple[int, int], str]:
@@ -261,7 +328,7 @@ def _order(shipment: Shipment, locations: dict) -> str:
     lines = shipment.export_lines
     waiting = any(line.reserved_quantity < line.quantity for line in lines)
     status = shipstation_status(order, shipment, waiting)
-    totals = _totals(shipment, lines)
+    totals = totals_of(shipment, lines)
     fields = [
         _element("OrderID", cdata(shipment.pk)),
         _element("OrderNumber", cdata(order_number_of(shipment), 50)),
@@ -312,54 +379,6 @@ def _customer(order, shipment: Shipment) -> str:
     )
 
 
-@dataclass
-class _Totals:
-    goods: Decimal  # the lines after every discount
-    shipping: Decimal
-    tax: Decimal
-    total: Decimal
-
-
-def _share(amount: Decimal, part: int, whole: int) -> Decimal:
-    return amount if part == whole else quantize(amount * part / whole)
-
-
-def _totals(shipment: Shipment, lines: list[ShipmentLine]) -> _Totals:
-    order = shipment.order
-    goods = sum((_share(line.order_line.total_amount, line.quantity, line.order_line.quantity) for line in lines),
-                Decimal("0.00"))  # fmt: skip
-    if shipment.shipment_count == 1:
-        return _Totals(goods, order.shipping_amount, order.tax_amount, order.total_amount)
-    # One of several shipments: its lines' share, its own shipping (the order's shipping after a
-    # shipping discount, in proportion) and that shipping's part of the shipping tax.
-    of_shipments = shipment.shipping_of_shipments or Decimal(0)
-    if of_shipments == order.shipping_amount:
-        shipping = shipment.shipping_amount
-    elif of_shipments:
-        shipping = quantize(order.shipping_amount * shipment.shipping_amount / of_shipments)
-    else:
-        shipping = Decimal("0.00")
-    shipping_tax = order.tax_amount - (shipment.line_tax or Decimal(0))
-    tax = sum((_share(line.order_line.tax_amount, line.quantity, line.order_line.quantity) for line in lines),
-              Decimal("0.00"))  # fmt: skip
-    if shipping and order.shipping_amount:
-        tax += quantize(shipping_tax * shipping / order.shipping_amount)
-    total = goods + shipping + (Decimal(0) if order.prices_include_tax else tax)
-    return _Totals(goods, shipping, tax, total)
-
-
-def _unit_price(order_line: OrderLine) -> Decimal:
-    """The price of one unit after the line's own promotions, before its share of order discounts."""
-    order_share = sum(
-        (Decimal(str(a.get("amount", "0"))) for a in order_line.adjustments or [] if a.get("kind") == "order_share"),
-        Decimal(0),
-    )
-    own_discount = order_line.discount_amount - order_share
-    return ((order_line.base_amount - own_discount) / order_line.quantity).quantize(
-        Decimal("0.0001"), rounding=ROUND_HALF_UP
-    )
-
-
 def _number(value: Decimal) -> str:
     """A decimal without trailing zeros past the cents (12.5000 -> 12.50, 3.3333 stays)."""
     text = f"{value.quantize(Decimal('0.0001')):f}"
@@ -368,13 +387,13 @@ def _number(value: Decimal) -> str:
     return f"{whole}.{fraction}"
 
 
-def _items(shipment: Shipment, lines: list[ShipmentLine], totals: _Totals, locations: dict) -> list[str]:
+def _items(shipment: Shipment, lines: list[ShipmentLine], totals: Totals, locations: dict) -> list[str]:
     items, priced = [], Decimal(0)
     for line in lines:
         order_line = line.order_line
         product = order_line.product
-        unit_price = _unit_price(order_line)
-        priced += unit_price * line.quantity
+        price = unit_price(order_line)
+        priced += price * line.quantity
         fields = [
             _element("LineItemID", cdata(line.pk)),
             _element("SKU", cdata(order_line.sku, 100)),
@@ -384,7 +403,7 @@ def _items(shipment: Shipment, lines: list[ShipmentLine], totals: _Totals, locat
             fields.append(_element("Weight", f"{(product.weight_kg * 1000).normalize():f}"))
             fields.append(_element("WeightUnits", "Grams"))
         fields.append(_element("Quantity", str(line.quantity)))
-        fields.append(_element("UnitPrice", _number(unit_price)))
+        fields.append(_element("UnitPrice", _number(price)))
         location = locations.get((product.pk, shipment.warehouse_id))
         if location:
             fields.append(_element("Location", cdata(location)))

@@ -3,9 +3,12 @@
 The body is read as XML whatever the Content-Type says, with defusedxml: a DOCTYPE (and with it entity
 expansion, "billion laughs", and external entities, XXE) is refused, as is anything that is not
 well-formed XML with a <ShipNotice> root. The query string's order_number, carrier, service and
-tracking_number win over the body's; the body's OrderID names our shipment.
+tracking_number win over the body's; the body's OrderID names our shipment. When the parcel left is
+read from the body's LabelCreateDate and ShipDate (see `_shipped_at`).
 """
 
+import re
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element, ParseError
 
@@ -53,6 +56,9 @@ def notice_read(raw: bytes, query) -> ShipNoticeInput:
         tracking_number="".join(value("tracking_number", "TrackingNumber", 200).split()),
         notify_customer=_notify(_text(root, "NotifyCustomer", 10) if root is not None else ""),
         shipping_cost=_amount(_text(root, "ShippingCost", 30)) if root is not None else None,
+        shipped_at=_shipped_at(_text(root, "ShipDate", 30), _text(root, "LabelCreateDate", 30))
+        if root is not None
+        else None,
         items=items,
     )
 
@@ -127,3 +133,29 @@ def _amount(text: str) -> Decimal | None:
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1000000000"):
         return None
     return amount.quantize(Decimal("0.01"))
+
+
+_SHIP_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_LABEL_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T]+(\d{1,2}):(\d{2})(?::\d{2})?")
+
+
+def _shipped_at(ship_date: str, label_date: str) -> datetime | None:
+    """When the parcel left, as ShipStation says: its LabelCreateDate (MM/dd/yyyy HH:mm, UTC) when that
+    falls on the ShipDate or there is no ShipDate, else noon UTC of the ShipDate (M/d/yyyy, a day with
+    no time). None when neither can be read; the service keeps it between the order's placing and now."""
+    day = _datetime(_SHIP_DATE, ship_date)
+    label = _datetime(_LABEL_DATE, label_date)
+    if label is not None and (day is None or label.date() == day.date()):
+        return label
+    return day.replace(hour=12) if day is not None else None
+
+
+def _datetime(pattern: re.Pattern, text: str) -> datetime | None:
+    match = pattern.fullmatch(text.strip())
+    if not match:
+        return None
+    month, day, year, *time = (int(group) for group in match.groups())
+    try:
+        return datetime(year, month, day, *time, tzinfo=UTC)
+    except ValueError:
+        return None

@@ -2,7 +2,8 @@
 GET export (our shipments as its Orders XML), POST shipnotify (a ShipNotice of what it shipped).
 
 ShipStation is a program, not a browser: no session, no CSRF token; its credentials come with every
-call (orders.shipstation.auth). Answers other than the XML are plain text saying what happened.
+call (orders.shipstation.auth: 401 when wrong, 429 after too many wrong ones from one address).
+Answers other than the XML are plain text saying what happened.
 """
 
 from django.core.exceptions import RequestDataTooBig
@@ -21,8 +22,9 @@ def _text(message: str, status: int = 200) -> HttpResponse:
 def endpoint(request):
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    if not auth.authenticated(request):
-        return auth.unauthorised()
+    refused = auth.refusal(request)
+    if refused is not None:
+        return refused
     action = request.GET.get("action", "").strip().lower()
     if action == "export":
         return _export(request) if request.method == "GET" else HttpResponseNotAllowed(["GET"])

@@ -98,11 +98,14 @@ def basic(username: str = USERNAME, password: str = PASSWORD) -> dict:
     return {"Authorization": f"Basic {token}"}
 
 
-def export(client, start="01/01/2000 00:00", end="12/31/2099 23:59", page=None, headers=None, **params):
+def export(
+    client, start="01/01/2000 00:00", end="12/31/2099 23:59", page=None, headers=None, address="127.0.0.1", **params
+):
+    """An export call as ShipStation makes it, from the client address `address`."""
     query = {"action": "export", "start_date": start, "end_date": end, **params}
     if page is not None:
         query["page"] = page
-    return client.get(f"{URL}?{urlencode(query)}", headers=basic() if headers is None else headers)
+    return client.get(f"{URL}?{urlencode(query)}", headers=basic() if headers is None else headers, REMOTE_ADDR=address)
 
 
 def shipnotify(client, body: str | bytes = "", headers=None, content_type="application/xml; charset=utf-8", **params):
@@ -116,6 +119,11 @@ def shipnotify(client, body: str | bytes = "", headers=None, content_type="appli
     )
 
 
+def order_ids(response) -> list[str]:
+    """The OrderIDs of an export page, in its order."""
+    return [field(order, "OrderID") for order in orders_of(response)[1]]
+
+
 def notice_xml(
     order_id="",
     order_number="",
@@ -124,6 +132,8 @@ def notice_xml(
     tracking="1Z999AA10123456784",
     items=(),
     notify="true",
+    ship_date="12/8/2026",
+    label_date="12/8/2026 11:01",
 ) -> str:
     """A ShipNotice as ShipStation posts it; items are (LineItemID, SKU, quantity)."""
     lines = "".join(
@@ -140,8 +150,8 @@ def notice_xml(
   <InternalNotes></InternalNotes>
   <NotesToCustomer></NotesToCustomer>
   <NotifyCustomer>{notify}</NotifyCustomer>
-  <LabelCreateDate>12/8/2026 11:01</LabelCreateDate>
-  <ShipDate>12/8/2026</ShipDate>
+  <LabelCreateDate>{label_date}</LabelCreateDate>
+  <ShipDate>{ship_date}</ShipDate>
   <Carrier>{carrier}</Carrier>
   <Service>{service}</Service>
   <TrackingNumber>{tracking}</TrackingNumber>

@@ -4,29 +4,36 @@ notices: shipping, partial shipments, retries, refusals and hostile XML."""
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.core import mail
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
+from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from hypothesis import HealthCheck, event, given
+from django.utils import timezone
+from hypothesis import HealthCheck, event, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from backoffice import roles
+from backoffice.money import quantize
 from inventory.models import StockLevel
 from inventory.services import StockLine, stock_receive
 from orders.models import Order, OrderEvent, Parcel, Shipment, ShipStationAccount, ShipStationNotice
 from orders.services.labels import parcel_ship
 from orders.services.lifecycle import order_cancel, order_hold
 from orders.services.placement import ShipmentInput, order_place
+from orders.services.shipstation import NoticeItem, ShipNoticeInput, notice_fingerprint
+from orders.shipstation import auth as auth_module
 from orders.shipstation import export as export_module
 from orders.states import HoldReason, OrderStatus, ShipmentStatus
+from orders.tasks import shipstation_notices_purge_task
 from tests.concurrency import run_together
 from tests.inventory.factories import BinFactory
 from tests.orders.factories import HOME, OFFICE, order
@@ -44,6 +51,7 @@ from tests.orders.shipstation_support import (
     export,
     field,
     notice_xml,
+    order_ids,
     orders_of,
     run_on_commit,
     shipnotify,
@@ -53,6 +61,28 @@ from tests.pricing.factories import CouponFactory, PromotionFactory
 pytestmark = pytest.mark.django_db
 
 Outcome = ShipStationNotice.Outcome
+
+
+def shipstation_cache() -> list[tuple[bytes, bytes]]:
+    """What orders.shipstation.auth keeps in the cache (the test settings' Redis), as stored there."""
+    redis = cache._cache.get_client()
+    return [(key, redis.get(key)) for key in redis.keys(cache.make_key("shipstation:*"))]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The checks remembered and the failures counted per address (orders.shipstation.auth) live in
+    the cache, which outlives a test: each test starts and ends without them (and only them: the same
+    Redis holds the test run's Celery queue)."""
+
+    def forget():
+        keys = [key for key, _value in shipstation_cache()]
+        if keys:
+            cache._cache.get_client().delete(*keys)
+
+    forget()
+    yield
+    forget()
 
 
 @pytest.fixture
@@ -147,6 +177,72 @@ def test_a_manager_sets_the_password_in_the_admin_hashed_and_sees_the_status_map
     assert saved.username == "renamed" and check_password(PASSWORD, saved.password)
     assert client.get("/admin/orders/shipstationaccount/add/").status_code == 403
     assert export(client, headers=basic("renamed", PASSWORD)).status_code == 200
+
+
+@pytest.fixture
+def password_checks(monkeypatch) -> list[str]:
+    """The passwords checked against the account's hash (django.contrib.auth's check_password, which
+    still does the checking)."""
+    checked = []
+
+    def counted(password, encoded, *args, **kwargs):
+        checked.append(password)
+        return check_password(password, encoded, *args, **kwargs)
+
+    monkeypatch.setattr(auth_module, "check_password", counted)
+    return checked
+
+
+def test_a_successful_check_is_remembered_until_the_password_or_username_changes(connected, client, password_checks):
+    for _ in range(3):
+        assert export(client).status_code == 200
+
+    assert password_checks == [PASSWORD]  # the first page pays for the check, the others not
+    stored = shipstation_cache()
+    assert stored and not any(PASSWORD.encode() in key + value for key, value in stored)  # never the password
+    # A new password: what was remembered of the old one lets nobody in.
+    saved = ShipStationAccount.objects.get()
+    saved.password = make_password("new password")
+    saved.save()
+    assert export(client).status_code == 401
+    assert export(client, headers=basic(USERNAME, "new password")).status_code == 200
+    # A new username with the same password (hash unchanged): the old name no longer passes either.
+    ShipStationAccount.objects.filter(pk=saved.pk).update(username="renamed")
+    assert export(client, headers=basic(USERNAME, "new password")).status_code == 401
+    assert export(client, headers=basic("renamed", "new password")).status_code == 200
+
+
+def test_the_same_credentials_in_the_header_and_the_query_are_checked_once(connected, client, password_checks):
+    same = {"SS-UserName": USERNAME, "SS-Password": "wrong"}
+    different = {"SS-UserName": USERNAME, "SS-Password": PASSWORD}
+
+    assert export(client, headers=basic(USERNAME, "wrong"), **same).status_code == 401
+    assert export(client, headers=basic(USERNAME, "old"), **different).status_code == 200
+
+    assert password_checks == ["wrong", "old", PASSWORD]
+
+
+def test_ten_failures_from_one_address_get_429_without_a_check_until_the_window_ends(
+    connected, client, password_checks
+):
+    attacker, shipstation = "203.0.113.9", "198.51.100.7"
+    for _ in range(9):
+        assert export(client, headers=basic(USERNAME, "guess"), address=attacker).status_code == 401
+    # A success is no failure; asking without credentials costs no check and counts for nothing.
+    assert export(client, address=attacker).status_code == 200
+    for _ in range(5):
+        assert export(client, headers={}, address=attacker).status_code == 401
+    assert export(client, headers=basic(USERNAME, "guess"), address=attacker).status_code == 401  # the tenth
+    password_checks.clear()
+
+    blocked = export(client, address=attacker)  # the right password, too late
+    wrong = export(client, headers=basic(USERNAME, "guess"), address=attacker)
+
+    assert blocked.status_code == wrong.status_code == 429
+    assert 1 <= int(blocked["Retry-After"]) <= auth_module.FAILURE_SECONDS
+    assert "Too many wrong credentials" in blocked.content.decode()
+    assert password_checks == []
+    assert export(client, address=shipstation).status_code == 200  # other addresses are not concerned
 
 
 @pytest.mark.parametrize(
@@ -295,6 +391,12 @@ def test_dates_are_read_tolerantly(connected, client, start, end):
         ({"start": "03/03/2026 00:00", "end": "03/02/2026 23:59"}, "start_date is after end_date"),
         ({"page": "0"}, "page must be a whole number from 1"),
         ({"page": "two"}, "page must be a whole number from 1"),
+        # Years datetime holds but a minute more, or UTC, would take past its ends.
+        ({"end": "12/31/9999 23:59"}, "end_date '12/31/9999 23:59' is out of range: send a date in the years 2000"),
+        ({"start": "0001-01-01T00:00+01:00"}, "start_date '0001-01-01T00:00+01:00' is out of range"),
+        ({"end": "9999-12-31T23:59-01:00"}, "end_date '9999-12-31T23:59-01:00' is out of range"),
+        ({"start": "12/31/1999 23:59"}, "start_date '12/31/1999 23:59' is out of range"),
+        ({"end": "01011000 0000"}, "end_date '01011000 0000' is out of range"),
     ],
 )
 def test_a_bad_or_missing_date_or_page_gets_400_saying_so(connected, client, params, message):
@@ -324,6 +426,39 @@ def test_pages_hold_every_order_once_in_a_stable_order(connected, client, monkey
     assert orders_of(export(client))[0].get("page") == "1"  # no page: the first
 
 
+def test_a_shipment_changed_between_two_page_requests_pushes_no_other_off_the_pages(connected, client, monkeypatch):
+    monkeypatch.setattr(export_module, "PAGE_SIZE", 2)
+    placed = [ready_order(("MUG", 1)) for _ in range(5)]
+    for minute, one in enumerate(placed):
+        moment = datetime(2026, 3, 2, 10, minute, tzinfo=UTC)
+        Order.objects.filter(pk=one.pk).update(updated_at=moment)
+        Shipment.objects.filter(order=one).update(updated_at=moment)
+    window = {"start": "03/02/2026 00:00", "end": timezone.now().strftime("%m/%d/%Y %H:%M")}
+
+    seen = order_ids(export(client, page=1, **window))
+    order_hold(order_id=placed[0].pk, reason=HoldReason.MANUAL)  # a change while ShipStation pages
+    seen += order_ids(export(client, page=2, **window)) + order_ids(export(client, page=3, **window))
+
+    assert sorted(seen, key=int) == sorted((str(one.shipments.get().pk) for one in placed), key=int)
+
+
+def test_the_window_ends_at_the_moment_of_the_request(connected, client):
+    now_placed, later = ready_order(("MUG", 1)), ready_order(("MUG", 1))
+    # Changed after the request began (a transaction that commits after the export read, say): in the
+    # next poll's window, whatever end_date says.
+    moment = timezone.now() + timedelta(minutes=5)
+    Order.objects.filter(pk=later.pk).update(updated_at=moment)
+    Shipment.objects.filter(order=later).update(updated_at=moment)
+
+    assert order_ids(export(client, end="12/31/2099 23:59")) == [str(now_placed.shipments.get().pk)]
+    query = QueryDict("start_date=03/02/2026+00:00&end_date=03/02/2026+10:15")
+    request_moment = datetime(2026, 3, 2, 10, 15, 30, tzinfo=UTC)
+    assert export_module.window_read(query, now=request_moment).end == request_moment
+    assert export_module.window_read(query, now=request_moment + timedelta(hours=1)).end == datetime(
+        2026, 3, 2, 10, 16, tzinfo=UTC
+    )
+
+
 def test_a_page_takes_the_same_number_of_queries_however_many_orders_it_holds(connected, client):
     BinFactory(warehouse=connected["leeds"], code="A-01-1")
     ready_order(("MUG", 1), ("PLATE", 1))
@@ -335,6 +470,7 @@ def test_a_page_takes_the_same_number_of_queries_however_many_orders_it_holds(co
     with CaptureQueriesContext(connection) as five:
         assert len(orders_of(export(client))[1]) == 5
 
+    # The account, the count, the page, its orders' shipments, its lines, their bins.
     assert len(five.captured_queries) == len(one.captured_queries) <= 6
 
 
@@ -376,9 +512,60 @@ def test_an_order_sent_as_two_shipments_is_two_shipstation_orders_whose_shares_a
         goods = sum(D(field(i, "UnitPrice")) * int(field(i, "Quantity")) for i in items)
         assert goods + D(field(exported, "ShippingAmount")) == D(field(exported, "OrderTotal"))
         assert field(items[-1], "Adjustment") == "true"
-    shares = D(field(first, "OrderTotal")) + D(field(second, "OrderTotal"))
-    pickup_share = placed.lines.get(sku="PLATE").total_amount / 3  # one plate of three, collected
-    assert abs(shares + pickup_share - placed.total_amount) <= D("0.01")
+    # The pick-up takes the last of the three plates (its shipment line comes last): what the two
+    # plates before it did not take of the plate line's total and tax. The two exported shipments add
+    # up to the order less that share, to the cent.
+    plate = placed.lines.get(sku="PLATE")
+    pickup_total = plate.total_amount - quantize(plate.total_amount * 2 / 3)
+    pickup_tax = plate.tax_amount - quantize(plate.tax_amount * 2 / 3)
+    assert placed.prices_include_tax
+    assert D(field(first, "OrderTotal")) + D(field(second, "OrderTotal")) == placed.total_amount - pickup_total
+    assert D(field(first, "TaxAmount")) + D(field(second, "TaxAmount")) == placed.tax_amount - pickup_tax
+
+
+def test_an_order_sent_one_unit_a_shipment_exports_shares_that_add_up_to_the_cent(connected, client):
+    CouponFactory(code="TENOFF", promotion__kind="order_fixed", promotion__value=D("10.00"))
+    shipments = tuple(
+        ShipmentInput(ship_to=to, shipping_method="Standard", shipping_price=D("4.95"), lines=((0, 1),))
+        for to in (HOME, OFFICE, HOME)
+    )
+    placed = order_place(data=order(("MUG", 3), shipments=shipments, coupon_codes=("tenoff",)))
+    assert (placed.total_amount, placed.tax_amount, placed.shipping_amount) == (D("40.85"), D("4.33"), D("14.85"))
+
+    orders = by_id(orders_of(export(client))[1])
+
+    # 26.00 of mugs and 4.33 of tax in thirds, by running shares: 8.67, 17.33 - 8.67, 26.00 - 17.33.
+    exported = [orders[str(s.pk)] for s in placed.shipments.order_by("pk")]
+    assert [(field(o, "OrderTotal"), field(o, "TaxAmount"), field(o, "ShippingAmount")) for o in exported] == [
+        ("13.62", "1.44", "4.95"),
+        ("13.61", "1.45", "4.95"),
+        ("13.62", "1.44", "4.95"),
+    ]
+    assert sum(D(field(o, "OrderTotal")) for o in exported) == placed.total_amount
+    assert sum(D(field(o, "TaxAmount")) for o in exported) == placed.tax_amount
+    for one in exported:
+        items = one.findall("Items/Item")
+        goods = sum(D(field(i, "UnitPrice")) * int(field(i, "Quantity")) for i in items)
+        assert goods + D(field(one, "ShippingAmount")) == D(field(one, "OrderTotal"))
+
+
+def test_the_orders_shipping_is_shared_by_running_shares_too(connected, client):
+    # Shipping after a discount that no shipment's own charge reflects: 10.00 over 4.95 + 4.95 + 4.95.
+    shipments = tuple(
+        ShipmentInput(ship_to=HOME, shipping_method="Standard", shipping_price=D("4.95"), lines=((0, 1),))
+        for _ in range(3)
+    )
+    placed = order_place(data=order(("MUG", 3), shipments=shipments))
+    Order.objects.filter(pk=placed.pk).update(
+        shipping_amount=D("10.00"), total_amount=F("total_amount") - F("shipping_amount") + D("10.00")
+    )
+    placed.refresh_from_db()
+
+    orders = by_id(orders_of(export(client))[1])
+
+    exported = [orders[str(s.pk)] for s in placed.shipments.order_by("pk")]
+    assert [field(o, "ShippingAmount") for o in exported] == ["3.33", "3.34", "3.33"]
+    assert sum(D(field(o, "OrderTotal")) for o in exported) == placed.total_amount
 
 
 def test_each_state_exports_its_documented_status(connected, client):
@@ -500,12 +687,10 @@ def test_a_repeated_notice_changes_nothing(connected, client):
     events = OrderEvent.objects.count()
 
     again = shipnotify(client, body, carrier="ups", tracking_number="1Z999AA10123456784")
-    without_items_or_tracking = shipnotify(client, notice_xml(order_id=shipment.pk, tracking="OTHER-TRACK"))
+    without_tracking = shipnotify(client, notice_xml(order_id=shipment.pk, tracking=""))
 
     assert again.status_code == 200 and again.content.decode().startswith("Already recorded")
-    assert (
-        without_items_or_tracking.status_code == 200 and "already shipped" in without_items_or_tracking.content.decode()
-    )
+    assert without_tracking.status_code == 200 and "already shipped" in without_tracking.content.decode()
     assert Parcel.objects.count() == 1
     assert stock(connected).on_hand == on_hand
     assert OrderEvent.objects.count() == events
@@ -629,12 +814,153 @@ def test_a_tracking_number_of_another_shipment_is_a_conflict(connected, client):
     assert Shipment.objects.get(pk=two.pk).status == ShipmentStatus.READY
 
 
-def test_a_notice_without_tracking_number_is_refused(connected, client):
+def test_a_new_tracking_number_for_a_shipped_shipment_is_shown_to_staff_once(connected, client):
+    placed = ready_order(("MUG", 2))
+    shipment = placed.shipments.get()
+    shipnotify(client, notice_xml(order_id=shipment.pk, tracking="1Z-FIRST"))
+    on_hand = stock(connected).on_hand
+    # ShipStation voided the first label and shipped again: the same notice with a new number, twice
+    # (its retry).
+    body = notice_xml(order_id=shipment.pk, carrier="FedEx", service="Ground", tracking="FX-AGAIN")
+
+    first, retry = shipnotify(client, body), shipnotify(client, body)
+
+    said = "ShipStation reported tracking number FX-AGAIN for shipment 1, which had already shipped with 1Z-FIRST"
+    assert first.status_code == retry.status_code == 200
+    assert first.content.decode().startswith(said)
+    events = OrderEvent.objects.filter(order=placed, kind="shipstation", message__contains="FX-AGAIN")
+    assert [(e.message, e.new_value["tracking_number"]) for e in events] == [(f"{said} (FedEx Ground)", "FX-AGAIN")]
+    assert notices() == [(Outcome.APPLIED, 200), (Outcome.REVIEW, 200), (Outcome.DUPLICATE, 200)]
+    review = ShipStationNotice.objects.get(outcome=Outcome.REVIEW)
+    assert review.shipment == shipment and review.message.startswith(said)
+    # Nothing else changed.
+    assert list(Parcel.objects.values_list("tracking_number", flat=True)) == ["1Z-FIRST"]
+    assert Shipment.objects.get(pk=shipment.pk).tracking_number == "1Z-FIRST"
+    assert stock(connected).on_hand == on_hand
+
+
+def test_a_notice_without_tracking_number_ships_with_shipstations_carrier_once(
+    connected, client, django_capture_on_commit_callbacks
+):
+    # ShipStation's "mark as shipped" with carrier "Other": no tracking number; sent again an hour later.
+    placed = ready_order(("MUG", 2))
+    shipment = placed.shipments.get()
+    on_hand = stock(connected).on_hand
+    body = notice_xml(order_id=shipment.pk, carrier="Other", service="", tracking="")
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        first, retry = shipnotify(client, body), shipnotify(client, body)
+    run_on_commit(callbacks)
+
+    assert first.status_code == retry.status_code == 200, first.content
+    assert "no tracking number" in first.content.decode()
+    assert retry.content.decode().startswith("Already recorded")
+    shipment.refresh_from_db()
+    placed.refresh_from_db()
+    assert (shipment.status, shipment.carrier, shipment.tracking_number) == (ShipmentStatus.SHIPPED, "Other", "")
+    assert placed.status == OrderStatus.SHIPPED
+    assert stock(connected).on_hand == on_hand - 2
+    box = Parcel.objects.get()
+    assert (box.status, box.carrier_name, box.service_id, box.tracking_number) == ("shipped", "Other", None, "")
+    assert notices() == [(Outcome.APPLIED, 200), (Outcome.DUPLICATE, 200)]
+    applied = ShipStationNotice.objects.get(outcome=Outcome.APPLIED)
+    assert applied.parcel == box
+    assert applied.fingerprint == notice_fingerprint(
+        ShipNoticeInput(order_id=str(shipment.pk), carrier="Other"), shipment.pk
+    )
+    assert len(mail.outbox) == 1 and "Tracking number: none given" in mail.outbox[0].body
+
+
+def test_without_tracking_number_a_carrier_of_ours_lends_only_its_name(connected, client):
+    table_rate_carriers()  # Swift makes labels: a parcel with its service ships with one
     shipment = ready_order(("MUG", 1)).shipments.get()
 
-    response = shipnotify(client, notice_xml(order_id=shipment.pk, tracking=""))
+    response = shipnotify(client, notice_xml(order_id=shipment.pk, carrier="swift", service="STANDARD", tracking=""))
 
-    assert response.status_code == 400 and "no tracking number" in response.content.decode()
+    assert response.status_code == 200, response.content
+    box = Parcel.objects.get()
+    assert (box.service, box.carrier_name, box.service_name, box.tracking_number) == (None, "swift", "STANDARD", "")
+    assert Shipment.objects.get(pk=shipment.pk).status == ShipmentStatus.SHIPPED
+
+
+def test_partial_notices_without_tracking_number_apply_once_each(connected, client):
+    shipment = ready_order(("MUG", 3)).shipments.get()
+    mug = shipment.lines.get()
+    one = notice_xml(order_id=shipment.pk, carrier="Other", tracking="", items=[(mug.pk, "MUG", 1)])
+    rest = notice_xml(order_id=shipment.pk, carrier="Other", tracking="", items=[(mug.pk, "MUG", 2)])
+
+    statuses = [shipnotify(client, body).status_code for body in (one, one, one, rest, rest)]
+
+    assert statuses == [200] * 5
+    parcels = Parcel.objects.filter(shipment=shipment).order_by("position")
+    assert [(p.status, [i.quantity for i in p.items.all()]) for p in parcels] == [("shipped", [1]), ("shipped", [2])]
+    assert Shipment.objects.get(pk=shipment.pk).status == ShipmentStatus.SHIPPED
+    assert [outcome for outcome, _ in notices()] == [
+        Outcome.APPLIED, Outcome.DUPLICATE, Outcome.DUPLICATE, Outcome.APPLIED, Outcome.DUPLICATE,
+    ]  # fmt: skip
+
+
+def test_a_notice_fingerprint_leaves_out_the_time_it_was_sent_but_not_what_it_ships():
+    notice = ShipNoticeInput(order_id="7", carrier="Other", items=(NoticeItem("12", "MUG", 1),))
+    sent_later = ShipNoticeInput(
+        order_id="7",
+        carrier="other",
+        items=(NoticeItem("12", "mug", 1),),
+        shipped_at=datetime(2026, 12, 8, 12, tzinfo=UTC),
+        notify_customer=False,
+    )
+
+    assert notice_fingerprint(notice, 7) == notice_fingerprint(sent_later, 7)
+    assert notice_fingerprint(notice, 7) != notice_fingerprint(notice, 8)
+    more = ShipNoticeInput(order_id="7", carrier="Other", items=(NoticeItem("12", "MUG", 2),))
+    assert notice_fingerprint(notice, 7) != notice_fingerprint(more, 7)
+    assert notice_fingerprint(notice, 7) != notice_fingerprint(ShipNoticeInput(order_id="7", carrier="UPS"), 7)
+
+
+PLACED_AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("ship_date", "label_date", "expected"),
+    [
+        ("12/5/2026", "", datetime(2026, 12, 5, 12, 0, tzinfo=UTC)),  # a day: noon UTC
+        ("12/05/2026", "12/05/2026 09:30", datetime(2026, 12, 5, 9, 30, tzinfo=UTC)),  # the label's time that day
+        ("12/5/2026", "12/04/2026 17:45", datetime(2026, 12, 5, 12, 0, tzinfo=UTC)),  # a label made the day before
+        ("", "12/04/2026 17:45", datetime(2026, 12, 4, 17, 45, tzinfo=UTC)),
+        ("11/20/2026", "", PLACED_AT),  # before the order was placed
+        ("12/31/2099", "12/31/2099 10:00", "now"),  # in the future
+        ("", "", "now"),
+        ("yesterday", "13/45/2026 25:00", "now"),
+    ],
+)
+def test_the_parcel_left_on_the_notices_ship_date(connected, client, ship_date, label_date, expected):
+    placed = ready_order(("MUG", 1))
+    Order.objects.filter(pk=placed.pk).update(placed_at=PLACED_AT)
+    shipment = placed.shipments.get()
+    before = timezone.now()
+
+    response = shipnotify(client, notice_xml(order_id=shipment.pk, ship_date=ship_date, label_date=label_date))
+
+    assert response.status_code == 200, response.content
+    shipment.refresh_from_db()
+    box = Parcel.objects.get()
+    assert box.shipped_at == shipment.shipped_at
+    if expected == "now":
+        assert before <= box.shipped_at <= timezone.now()
+    else:
+        assert box.shipped_at == expected
+
+
+def test_a_partial_parcel_keeps_its_ship_date_too(connected, client):
+    placed = ready_order(("MUG", 2))
+    Order.objects.filter(pk=placed.pk).update(placed_at=PLACED_AT)
+    shipment = placed.shipments.get()
+    items = [(shipment.lines.get().pk, "MUG", 1)]
+
+    shipnotify(client, notice_xml(order_id=shipment.pk, items=items, ship_date="12/3/2026", label_date=""))
+
+    box = Parcel.objects.get()
+    assert (box.status, box.shipped_at) == (Parcel.Status.SHIPPED, datetime(2026, 12, 3, 12, 0, tzinfo=UTC))
 
 
 def test_a_carrier_of_ours_is_matched_and_its_tracking_link_is_emailed(
@@ -712,11 +1038,17 @@ def test_an_empty_body_ships_the_order_named_in_the_query(connected, client):
 # --- fuzz -----------------------------------------------------------------------------------------------
 
 TEXT = st.text(st.characters(codec="utf-8"), max_size=40)
+# Any year datetime holds, to its very ends (a minute more, or a time zone's offset, overflows there).
+ANY_MOMENT = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59))
+OFFSETS = st.sampled_from(["", "Z", "+00:00", "+01:00", "-01:00", "+14:00", "-1400"])
 DATES = st.one_of(
     TEXT,
     st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 12, 31)).map(
         lambda d: d.strftime("%m/%d/%Y %H:%M")
     ),
+    ANY_MOMENT.map(lambda d: f"{d.month:02}/{d.day:02}/{d.year:04} {d.hour:02}:{d.minute:02}"),
+    ANY_MOMENT.map(lambda d: f"{d.month:02}{d.day:02}{d.year:04} {d.hour:02}{d.minute:02}"),
+    st.tuples(ANY_MOMENT, OFFSETS).map(lambda pair: pair[0].isoformat(timespec="minutes") + pair[1]),
     st.from_regex(r"\d{1,3}/\d{1,3}/\d{1,5} \d{1,3}:\d{1,3}( [AP]M)?", fullmatch=True),
     st.from_regex(r"\d{8} \d{4}", fullmatch=True),
 )
@@ -724,6 +1056,9 @@ DATES = st.one_of(
 
 @hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=DATES, end=DATES, page=st.one_of(st.none(), TEXT, st.integers(-5, 10**12).map(str)), extra=TEXT)
+@example(start="01/01/2000 00:00", end="12/31/9999 23:59", page=None, extra="")
+@example(start="0001-01-01T00:00+01:00", end="12/31/2099 23:59", page=None, extra="")
+@example(start="9999-12-31T23:59-01:00", end="9999-12-31T23:59-01:00", page=None, extra="")
 def test_fuzzed_export_parameters_never_get_a_server_error(connected, client, start, end, page, extra):
     response = export(client, start=start, end=end, page=page, **{extra or "x": extra})
 
@@ -828,6 +1163,20 @@ def test_the_same_notice_twice_at_once_ships_once(connected):
     assert sorted(outcome for outcome, _ in notices()) == [Outcome.APPLIED] + [Outcome.DUPLICATE] * 4
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_same_notice_without_tracking_number_twice_at_once_ships_once(connected):
+    shipment = ready_order(("MUG", 2)).shipments.get()
+    # One of the two mugs, "marked as shipped" without a tracking number: only the fingerprint tells a
+    # retry from a second package.
+    body = notice_xml(order_id=shipment.pk, carrier="Other", tracking="", items=[(shipment.lines.get().pk, "MUG", 1)])
+    statuses = run_together(lambda _index: shipnotify(Client(), body).status_code, 5)
+
+    assert statuses == [200] * 5
+    assert [p.items.get().quantity for p in Parcel.objects.all()] == [1]
+    assert Shipment.objects.get(pk=shipment.pk).status == ShipmentStatus.READY
+    assert sorted(outcome for outcome, _ in notices()) == [Outcome.APPLIED] + [Outcome.DUPLICATE] * 4
+
+
 def test_units_already_shipped_are_not_counted_as_free_to_take(connected, client):
     shipment = ready_order(("MUG", 3), ("PLATE", 1)).shipments.get()
     mug, plate = shipment.lines.get(order_line__sku="MUG"), shipment.lines.get(order_line__sku="PLATE")
@@ -844,3 +1193,23 @@ def test_units_already_shipped_are_not_counted_as_free_to_take(connected, client
         for p in Parcel.objects.filter(shipment=shipment)
     }
     assert units == {"FIRST": {mug.pk: 1}, "SECOND": {mug.pk: 2}, "packed": {plate.pk: 1}}
+
+
+def test_notices_that_changed_nothing_are_purged_after_their_retention_and_applied_ones_stay(db, settings):
+    settings.SHIPSTATION_NOTICE_RETENTION_DAYS = 90
+    Outcome = ShipStationNotice.Outcome
+    for outcome, days_ago in [
+        (Outcome.APPLIED, 400), (Outcome.REVIEW, 400), (Outcome.REFUSED, 91), (Outcome.DUPLICATE, 91),
+        (Outcome.REFUSED, 89),
+    ]:  # fmt: skip
+        row = ShipStationNotice.objects.create(outcome=outcome, status_code=200, message=f"{outcome} {days_ago}")
+        ShipStationNotice.objects.filter(pk=row.pk).update(received_at=timezone.now() - timedelta(days=days_ago))
+
+    assert shipstation_notices_purge_task.apply().get() == 2
+
+    assert sorted(ShipStationNotice.objects.values_list("message", flat=True)) == [
+        "applied 400", "refused 89", "review 400",
+    ]  # fmt: skip
+    from backoffice.celery import app
+
+    assert app.conf.beat_schedule["shipstation-notices-purge"]["task"] == shipstation_notices_purge_task.name
