@@ -97,6 +97,10 @@ class NoticeRefused(OrderError):
         self.status_code = status_code
 
 
+class _Overshipped(NoticeRefused):
+    """The notice ships more units than the shipment has left to ship (they left in earlier parcels)."""
+
+
 def shipstation_notice_apply(*, notice: ShipNoticeInput, params: dict, body: str) -> NoticeResult:
     """Record what ShipStation shipped (see the module's docstring) and log the notice.
 
@@ -262,7 +266,11 @@ def _apply(notice: ShipNoticeInput, shipment_id: int, fingerprint: str) -> Notic
         parcel, wanted = existing, dict(contents[existing.pk])
     else:
         left = {line.pk: line.quantity - shipped[line.pk] for line in lines}
-        wanted = _units_wanted(notice, shipment, lines, left)
+        try:
+            wanted = _units_wanted(notice, shipment, lines, left)
+        except _Overshipped as error:
+            # Retrying cannot make the units left to ship: staff look at it instead.
+            return _for_review(order, shipment, notice, fingerprint, f"ShipStation: {error}")
         packed = [p for p in parcels if p.status == Parcel.Status.PACKED]
         parcel = _parcel_for(shipment, lines, packed, contents, wanted, notice)
     complete = all(shipped[line.pk] + wanted.get(line.pk, 0) == line.quantity for line in lines)
@@ -271,13 +279,19 @@ def _apply(notice: ShipNoticeInput, shipment_id: int, fingerprint: str) -> Notic
 
 def _reshipped(order, shipment: Shipment, notice: ShipNoticeInput, fingerprint: str) -> NoticeResult:
     """A new tracking number for a shipment that has shipped (ShipStation voided its label and shipped
-    again, say): nothing here can take it, so staff are told on the order's timeline and the log row
-    is marked for review. The answer is 200 all the same: a retry would bring nothing new."""
+    again, say): nothing here can take it (see `_for_review`)."""
     had = shipment.tracking_number or "no tracking number"
     what = (
         f"ShipStation reported tracking number {notice.tracking_number} for shipment {shipment.position}, "
         f"which had already shipped with {had}"
     )
+    return _for_review(order, shipment, notice, fingerprint, what)
+
+
+def _for_review(order, shipment: Shipment, notice: ShipNoticeInput, fingerprint: str, what: str) -> NoticeResult:
+    """A notice that cannot apply and that no retry will change (a re-ship, units already shipped):
+    staff are told on the order's timeline, once (a retry finds this row by its fingerprint), and the
+    log row is marked for review. The answer is 200, so that ShipStation stops retrying."""
     carrier = " ".join(filter(None, (notice.carrier, notice.service)))
     new = {"shipment": shipment.position, "tracking_number": notice.tracking_number, "carrier": carrier}
     _event(order, "shipstation", f"{what} ({carrier})" if carrier else what, None, new=new)
@@ -354,13 +368,13 @@ def _units_wanted(notice: ShipNoticeInput, shipment: Shipment, lines: list[Shipm
                 wanted[candidates[-1].pk] += quantity  # too many: said below
     for line in lines:
         if wanted.get(line.pk, 0) > left[line.pk]:
-            raise NoticeRefused(
-                f"The notice ships {wanted[line.pk]} x {line.order_line.sku} but {left[line.pk]} of shipment "
-                f"{shipment} are left to ship."
+            raise _Overshipped(
+                f"the notice ships {wanted[line.pk]} x {line.order_line.sku} but {left[line.pk]} of shipment "
+                f"{shipment} are left to ship"
             )
     wanted = {line_id: quantity for line_id, quantity in wanted.items() if quantity > 0}
     if not wanted:
-        raise NoticeRefused(f"The notice ships no unit that is left to ship in shipment {shipment}.")
+        raise _Overshipped(f"the notice ships no unit that is left to ship in shipment {shipment}")
     return wanted
 
 
