@@ -32,6 +32,16 @@ def _locked_shipment(shipment_id: int) -> tuple[Order, Shipment]:
     return locked_with_order(Shipment, shipment_id, "shipment")
 
 
+def stock_awaited(shipment: Shipment, lines: list[ShipmentLine]) -> str:
+    """Why the shipment cannot ship yet: the units of its lines still waiting for stock ("" if none)."""
+    waiting = [
+        f"{line.order_line.sku} ({line.quantity - line.reserved_quantity} of {line.quantity})"
+        for line in lines
+        if line.reserved_quantity < line.quantity
+    ]
+    return f"Shipment {shipment} still waits for stock: {', '.join(waiting)}." if waiting else ""
+
+
 @transaction.atomic
 def shipment_ship(
     *, shipment_id: int, carrier: str = "", tracking_number: str = "", actor=None, at: datetime | None = None
@@ -50,13 +60,9 @@ def shipment_ship(
     if not carrier:
         raise OrderError("Say which carrier takes the shipment.")
     lines = list(ShipmentLine.objects.filter(shipment=shipment).select_related("order_line"))
-    waiting = [
-        f"{line.order_line.sku} ({line.quantity - line.reserved_quantity} of {line.quantity})"
-        for line in lines
-        if line.reserved_quantity < line.quantity
-    ]
+    waiting = stock_awaited(shipment, lines)
     if waiting:
-        raise OrderError(f"Shipment {shipment} still waits for stock: {', '.join(waiting)}.")
+        raise OrderError(waiting)
 
     # Units already picked (a pick list) wait in the packing area; the rest leave their bins now.
     to_pick: dict[int, int] = defaultdict(int)

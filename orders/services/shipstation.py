@@ -45,6 +45,7 @@ from orders.exceptions import OrderError
 from orders.models import Carrier, CarrierService, Parcel, ParcelItem, Shipment, ShipmentLine, ShipStationNotice
 from orders.services.labels import parcel_ship
 from orders.services.lifecycle import _event, locked_with_order
+from orders.services.shipping import stock_awaited
 from orders.shipping.carriers import adapter_for
 from orders.states import OrderStatus, ShipmentStatus
 
@@ -244,13 +245,9 @@ def _apply(notice: ShipNoticeInput, shipment_id: int, fingerprint: str) -> Notic
     _check_can_ship(order, shipment, notice)
 
     lines = list(ShipmentLine.objects.filter(shipment=shipment).select_related("order_line__product").order_by("pk"))
-    waiting = [
-        f"{line.order_line.sku} ({line.quantity - line.reserved_quantity} of {line.quantity})"
-        for line in lines
-        if line.reserved_quantity < line.quantity
-    ]
+    waiting = stock_awaited(shipment, lines)
     if waiting:
-        raise NoticeRefused(f"Shipment {shipment} still waits for stock: {', '.join(waiting)}.")
+        raise NoticeRefused(waiting)
     parcels = list(Parcel.objects.select_for_update().filter(shipment=shipment).order_by("position"))
     contents = defaultdict(dict)  # parcel id -> {line id: quantity}
     for item in ParcelItem.objects.filter(parcel__in=parcels):
