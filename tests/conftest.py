@@ -43,3 +43,13 @@ def celery_worker(transactional_db):
         yield hostname
     finally:
         stop_worker(process)
+
+
+@pytest.fixture
+def shared_media(tmp_path, settings, monkeypatch):
+    """One media folder for this process and the Celery workers it starts (which read MEDIA_ROOT from
+    the environment): labels and documents a worker writes are where the test looks."""
+    folder = tmp_path / "media"
+    monkeypatch.setenv("MEDIA_ROOT", str(folder))
+    settings.MEDIA_ROOT = folder
+    return folder

@@ -18,6 +18,12 @@ os.environ.setdefault("CELERY_QUEUE", f"test-{uuid.uuid4().hex[:12]}")
 from backoffice.settings import *  # noqa: F403
 from backoffice.settings import STORAGES
 
+# Under pytest-xdist each test process has its own database, so its own queue too (the workers it
+# starts are given this queue, the suffix already there).
+_xdist = os.environ.get("PYTEST_XDIST_WORKER")
+if _xdist and not CELERY_TASK_DEFAULT_QUEUE.endswith(f"-{_xdist}"):  # noqa: F405
+    CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-{_xdist}"  # noqa: F405
+
 # No collectstatic before tests: serve static files from the app folders as in development.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 STATIC_ROOT = None

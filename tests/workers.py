@@ -50,3 +50,14 @@ def stop_worker(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def wait_for(predicate, timeout: float = 60.0, message: str = "condition"):
+    """Poll `predicate` until it returns something true (returned), failing after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"waited {timeout} s for {message}"
+        time.sleep(0.05)

@@ -50,6 +50,7 @@ LAYOUT_PARTS = (
     "orders/documents/base.html",
     "orders/documents/_party.html",
     "orders/documents/_footer.html",
+    "orders/documents/_vat_breakdown.html",
 )
 # Context keys whose values change on every build without the document changing.
 UNVERSIONED = frozenset({"printed_at"})

@@ -5,9 +5,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from orders.exceptions import OrderError
 from orders.fulfilment import pack_selectors
 from orders.fulfilment.exceptions import FulfilmentError, PackingInvalid
 from orders.models import Order, OrderEvent, Parcel, ParcelItem, Shipment, ShipmentLine
+from orders.services.lifecycle import locked_with_order
 from orders.states import ShipmentStatus
 
 
@@ -79,11 +81,10 @@ def parcels_pack(*, shipment_id: int, parcels: list[ParcelInput], actor=None) ->
 
 def _locked(shipment_id: int) -> tuple[Order, Shipment]:
     """Lock the order, then its shipment, as every order service does."""
-    order_id = Shipment.objects.filter(pk=shipment_id).values_list("order_id", flat=True).first()
-    if order_id is None:
-        raise FulfilmentError(f"There is no shipment {shipment_id}.")
-    order = Order.objects.select_for_update().get(pk=order_id)
-    return order, Shipment.objects.select_for_update().select_related("order").get(pk=shipment_id)
+    try:
+        return locked_with_order(Shipment, shipment_id, "shipment")
+    except OrderError as error:
+        raise FulfilmentError(str(error)) from error
 
 
 def _problems(shipment: Shipment, lines: dict[int, pack_selectors.PackLine], parcels: list[ParcelInput]) -> list[str]:

@@ -24,12 +24,10 @@ task locks only its parcel, and waits for nothing else while it holds it.
 
 import io
 import logging
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
@@ -49,7 +47,7 @@ from orders.services.lifecycle import _event
 from orders.services.shipping import _locked_shipment, shipment_ship
 from orders.shipping.calendar import next_working_day
 from orders.shipping.carriers import Address, CarrierError, CarrierUnavailable, LabelRequest, adapter_for
-from orders.shipping.rates import rate_choose, rate_quotes
+from orders.shipping.rates import rate_choose, rate_quotes, units_weight_grams
 from orders.states import OrderStatus, ShipmentStatus
 
 logger = logging.getLogger(__name__)
@@ -167,7 +165,7 @@ def shipments_labels_request(
         if unknown:
             raise OrderError(f"There is no shipment {', '.join(map(str, unknown))}.")
         unpacked = [s for s in shipments if s.status == ShipmentStatus.READY and not s.is_pickup and not s.parcel_count]
-        _default_parcels(unpacked)
+        default_parcels_create(unpacked)
         position = {pk: index for index, pk in enumerate(ids)}
         parcels = Parcel.objects.filter(shipment_id__in=ids).values_list("pk", "shipment_id", "position")
         parcel_ids = [pk for pk, shipment_id, pos in sorted(parcels, key=lambda p: (position[p[1]], p[2]))]
@@ -206,7 +204,7 @@ def _lock_shipments(shipment_ids) -> tuple[dict[int, Order], list[Shipment]]:
     return orders, shipments
 
 
-def _default_parcels(shipments: list[Shipment]) -> None:
+def default_parcels_create(shipments: list[Shipment]) -> None:
     """One parcel for each shipment, holding all its units, at their weight (Product.weight_kg)."""
     if not shipments:
         return
@@ -215,7 +213,13 @@ def _default_parcels(shipments: list[Shipment]) -> None:
     for line in lines:
         by_shipment[line.shipment_id].append(line)
     parcels = Parcel.objects.bulk_create(
-        Parcel(shipment=shipment, position=1, weight_grams=_weight_grams(by_shipment[shipment.pk]))
+        Parcel(
+            shipment=shipment,
+            position=1,
+            weight_grams=units_weight_grams(
+                (line.quantity, line.order_line.product.weight_kg) for line in by_shipment[shipment.pk]
+            ),
+        )
         for shipment in shipments
     )
     ParcelItem.objects.bulk_create(
@@ -223,11 +227,6 @@ def _default_parcels(shipments: list[Shipment]) -> None:
         for parcel in parcels
         for line in by_shipment[parcel.shipment_id]
     )
-
-
-def _weight_grams(lines: list[ShipmentLine]) -> int:
-    kilograms = sum((line.quantity * (line.order_line.product.weight_kg or 0) for line in lines), Decimal(0))
-    return max(1, math.ceil(kilograms * 1000))
 
 
 def _request(ids: list[int], actor, shipment_ids: list[int] | None = None) -> _Requested:

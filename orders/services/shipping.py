@@ -18,6 +18,7 @@ from django.utils import timezone
 from backoffice.money import quantize
 from inventory import selectors as inventory_selectors
 from inventory import services as inventory_services
+from inventory.exceptions import InventoryError
 from inventory.services import StockLine
 from orders.exceptions import OrderError
 from orders.models import Order, Payment, ReturnLine, Shipment, ShipmentLine
@@ -76,15 +77,19 @@ def shipment_ship(
         stock_lines += inventory_selectors.pick_plan(
             warehouse_id=shipment.warehouse_id, quantities={p: q for p, q in to_pick.items() if q}
         )
-    inventory_services.stock_ship(
-        warehouse_id=shipment.warehouse_id,
-        lines=stock_lines,
-        reserved=True,
-        actor=actor,
-        source_type=SOURCE,
-        source_id=str(order.pk),
-        idempotency_key=f"ship:{shipment.pk}",
-    )
+    try:
+        inventory_services.stock_ship(
+            warehouse_id=shipment.warehouse_id,
+            lines=stock_lines,
+            reserved=True,
+            actor=actor,
+            source_type=SOURCE,
+            source_id=str(order.pk),
+            idempotency_key=f"ship:{shipment.pk}",
+        )
+    except InventoryError as error:
+        # A bin emptied by another shipment meanwhile, say: nothing ships, and the caller says why.
+        raise OrderError(f"Shipment {shipment} cannot ship: {error}") from error
     ShipmentLine.objects.filter(shipment=shipment).update(reserved_quantity=0)
     shipment.carrier, shipment.tracking_number, shipment.shipped_at = carrier, tracking_number.strip(), at
     shipment.status = ShipmentStatus.SHIPPED

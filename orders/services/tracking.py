@@ -34,7 +34,7 @@ from django.utils import timezone
 from inventory.exceptions import InventoryError
 from orders.exceptions import OrderError
 from orders.models import Order, Parcel, Shipment, TrackingEvent
-from orders.services.labels import _default_parcels, parcel_ship
+from orders.services.labels import default_parcels_create, parcel_ship
 from orders.services.lifecycle import _event, locked_with_order
 from orders.services.shipping import shipment_deliver
 from orders.shipping.carriers import TrackingUpdate
@@ -178,7 +178,7 @@ def _target(tracking_number: str) -> int | tuple[str, str]:
 def _parcel_for_shipment(shipment: Shipment) -> Parcel:
     """The one parcel of a shipment that shipped without any (from the order page, tracking number
     typed): all its units, with the shipment's tracking number, shipped when it was."""
-    _default_parcels([shipment])
+    default_parcels_create([shipment])
     Parcel.objects.filter(shipment=shipment).update(
         tracking_number=shipment.tracking_number,
         service=shipment.service,

@@ -39,10 +39,14 @@ class Quote:
 
 def shipment_weight_grams(shipment_id: int) -> int:
     """What a shipment's units weigh together (Product.weight_kg), at least 1 g."""
-    lines = ShipmentLine.objects.filter(shipment_id=shipment_id).values_list(
-        "quantity", "order_line__product__weight_kg"
+    return units_weight_grams(
+        ShipmentLine.objects.filter(shipment_id=shipment_id).values_list("quantity", "order_line__product__weight_kg")
     )
-    kilograms = sum((quantity * (weight or 0) for quantity, weight in lines), Decimal(0))
+
+
+def units_weight_grams(units) -> int:
+    """What (quantity, unit weight in kg or None) pairs weigh together, in whole grams, at least 1 g."""
+    kilograms = sum((quantity * (weight or 0) for quantity, weight in units), Decimal(0))
     return max(1, math.ceil(kilograms * 1000))
 
 

@@ -13,7 +13,7 @@ from orders.forms.returns import ReturnAuthoriseForm, ReturnCancelForm, ReturnRe
 from orders.models import ReturnAuthorisation
 from orders.services import returns as services
 from orders.services.returns import return_value, settleable_amount
-from orders.states import ReturnStatus, Settlement
+from orders.states import PaymentMethod, ReturnStatus, Settlement
 from orders.views.access import ADD_PAYMENT, orders_permission
 
 ADD_RETURN = "orders.add_returnauthorisation"
@@ -75,7 +75,9 @@ def _detail(request, rma: ReturnAuthorisation, *, status: int = 200, **forms):
         context["settle_form"] = forms.get("settle_form") or ReturnSettleForm(
             initial={
                 "amount": min(context["value"], settleable_amount(rma.order)),
-                "settlement": Settlement.CREDIT if rma.order.payment_method == "account" else Settlement.REFUND,
+                "settlement": Settlement.CREDIT
+                if rma.order.payment_method == PaymentMethod.ACCOUNT
+                else Settlement.REFUND,
             }
         )
     return render(request, "orders/return_detail.html", context, status=status)

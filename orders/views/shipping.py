@@ -6,7 +6,6 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from inventory.exceptions import InventoryError
 from orders import selectors
 from orders.exceptions import OrderError
 from orders.forms.actions import ShipForm
@@ -40,8 +39,7 @@ def shipment_ship(request, number, position):
         services.shipment_ship(
             shipment_id=shipment.pk, carrier=carrier, tracking_number=tracking_number, actor=request.user
         )
-    except (OrderError, InventoryError) as error:
-        # A bin emptied by another shipment meanwhile, say: nothing was shipped; the message says why.
+    except OrderError as error:
         messages.error(request, str(error))
     else:
         done = "handed to the customer" if shipment.is_pickup else "shipped"

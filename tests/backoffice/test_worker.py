@@ -1,6 +1,5 @@
 """A real Celery worker process, on the machine's Redis and the test database."""
 
-import time
 from datetime import timedelta
 from functools import partial
 
@@ -10,15 +9,9 @@ from django.utils import timezone
 
 from backoffice.models import WorkerHeartbeat
 from backoffice.tasks import worker_heartbeat_prune_task
+from tests.workers import wait_for
 
 pytestmark = pytest.mark.worker
-
-
-def wait_until(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 def test_a_running_worker_makes_healthz_report_celery_up(celery_worker, client):
@@ -30,7 +23,7 @@ def test_a_running_worker_makes_healthz_report_celery_up(celery_worker, client):
 
 def test_heartbeats_keep_coming(celery_worker):
     first = WorkerHeartbeat.objects.get(hostname=celery_worker).last_seen_at
-    wait_until(lambda: WorkerHeartbeat.objects.get(hostname=celery_worker).last_seen_at > first, timeout=10)
+    wait_for(lambda: WorkerHeartbeat.objects.get(hostname=celery_worker).last_seen_at > first, timeout=10)
 
 
 def test_a_task_enqueued_on_commit_runs_in_the_worker(celery_worker):
@@ -39,5 +32,5 @@ def test_a_task_enqueued_on_commit_runs_in_the_worker(celery_worker):
     with transaction.atomic():
         transaction.on_commit(partial(worker_heartbeat_prune_task.delay))
 
-    wait_until(lambda: not WorkerHeartbeat.objects.filter(pk=gone.pk).exists())
+    wait_for(lambda: not WorkerHeartbeat.objects.filter(pk=gone.pk).exists())
     assert WorkerHeartbeat.objects.filter(hostname=celery_worker).exists()

@@ -16,15 +16,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transac
 
 
 @pytest.fixture
-def shared_media(tmp_path, settings, monkeypatch):
-    """One media folder for the web server and the worker (which reads MEDIA_ROOT from the environment)."""
-    folder = tmp_path / "media"
-    monkeypatch.setenv("MEDIA_ROOT", str(folder))
-    settings.MEDIA_ROOT = folder
-    return folder
-
-
-@pytest.fixture
 def carrier(floor):
     dpd = Carrier.objects.create(code="dpd", name="DPD", kind=Carrier.Kind.TABLE_RATE, tracking_prefix="DP")
     zone = ShippingZone.objects.create(carrier=dpd, name="Great Britain", countries=["GB"])

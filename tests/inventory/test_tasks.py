@@ -20,16 +20,6 @@ ROWS = 3000
 
 
 @pytest.fixture
-def shared_media(tmp_path, settings, monkeypatch):
-    """One media folder for this process and the worker it starts, which reads MEDIA_ROOT from the
-    environment."""
-    folder = tmp_path / "media"
-    monkeypatch.setenv("MEDIA_ROOT", str(folder))
-    settings.MEDIA_ROOT = folder
-    return folder
-
-
-@pytest.fixture
 def worker(shared_media, celery_worker):
     return celery_worker
 

@@ -756,9 +756,7 @@ def test_a_version_superseded_before_it_was_made_is_made_when_its_content_comes_
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_makes_the_invoice_pdf_while_its_page_polls_for_it(shop, media, client, staff_user, monkeypatch):
-    # The worker reads MEDIA_ROOT from the environment: the same folder as this process.
-    monkeypatch.setenv("MEDIA_ROOT", str(media))
+def test_a_real_worker_makes_the_invoice_pdf_while_its_page_polls_for_it(shop, shared_media, client, staff_user):
     placed = business_order(shop)
     invoice_issue(order_id=placed.pk, at=ISSUED_AT)  # committed: its PDF is asked for, no worker runs yet
     client.force_login(staff_user(roles.ACCOUNTANT))
@@ -776,4 +774,4 @@ def test_a_real_worker_makes_the_invoice_pdf_while_its_page_polls_for_it(shop, m
         assert expected in text
     document = Document.objects.get()
     assert (document.status, document.attempts) == ("ready", 1)
-    assert (media / document.file.name).exists()
+    assert (shared_media / document.file.name).exists()

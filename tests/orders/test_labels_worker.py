@@ -17,7 +17,7 @@ from backoffice.models import BackgroundJob
 from orders.models import Parcel
 from orders.services.labels import labels_batch_request, labels_request, shipment_service_set
 from tests.orders.shipping_support import parcel, pdf_text, ready_order
-from tests.workers import start_worker, stop_worker
+from tests.workers import start_worker, stop_worker, wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -28,27 +28,8 @@ APPLICATION = f"label-worker-{uuid.uuid4().hex[:6]}"
 
 
 @pytest.fixture
-def shared_media(tmp_path, settings, monkeypatch):
-    """One media folder for this process and the workers, which read MEDIA_ROOT from the environment."""
-    folder = tmp_path / "media"
-    monkeypatch.setenv("MEDIA_ROOT", str(folder))
-    settings.MEDIA_ROOT = folder
-    return folder
-
-
-@pytest.fixture
 def worker(shared_media, celery_worker):
     return celery_worker
-
-
-def wait_for(predicate, timeout=60.0, message="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"waited {timeout} s for {message}"
-        time.sleep(0.05)
 
 
 def label_files(media) -> list[str]:
